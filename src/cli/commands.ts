@@ -1,0 +1,337 @@
+/** The gradep commands: thin wrappers that parse options, call the runners and draw progress. */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { type CircuitSpec, CIRCUIT_SCHEMA, DEFAULT_CIRCUIT_FILE, loadCircuit } from '../circuit/spec.js';
+import { schemaTable } from '../circuit/schema.js';
+import { PAPER_DIMS } from '../dynamics/network.js';
+import { generate, velocity, type VelocityMode } from '../flow/sample.js';
+import { dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
+import { compareGrads, exactFlowGradient } from '../learning/exact-grad.js';
+import { gradepEstimate } from '../learning/gradep.js';
+import { createEngine, LocalEngine, type RelaxEngine } from '../solvers/engine.js';
+import { PAPER_RECIPE, relaxSpecOf, runTraining, type StepRow } from '../experiments/train.js';
+import { lineChartPng, sampleGridPng } from '../report/figures.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { evaluateSamples, type QualityMetrics, referenceRows } from '../metrics/quality.js';
+import { evaluatorPath, saveEvaluator, trainEvaluator } from '../metrics/classifier.js';
+import { GradepError } from '../util/errors.js';
+import { fmtTime, Progress } from './progress.js';
+import { intIn, posNum, readJson, rows, vectors } from './io.js';
+import type { Params } from '../dynamics/network.js';
+import type { Dims } from '../dynamics/network.js';
+
+type Relax = 'paper' | 'equilibrium';
+
+function out(json: boolean, doc: unknown, human: () => string): void {
+  if (json) process.stdout.write(JSON.stringify(doc) + '\n');
+  else process.stdout.write(human() + '\n');
+}
+
+function log(msg: string): void {
+  process.stderr.write(msg + '\n');
+}
+
+function threadsOf(cmd: Command): number | undefined {
+  const t = cmd.optsWithGlobals().threads as string | undefined;
+  if (t === undefined) return undefined;
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new GradepError(`--threads: got ${JSON.stringify(t)}, allowed an integer 1..64`);
+  return n;
+}
+
+async function withEngine<T>(cmd: Command, f: (e: RelaxEngine) => Promise<T>): Promise<T> {
+  const engine = createEngine(threadsOf(cmd));
+  try {
+    return await f(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+function paramsJson(p: Params, d: Dims): Record<string, number[] | number[][]> {
+  return { W0: rows(p.W0, d.nx), b0: Array.from(p.b0), W1: rows(p.W1, d.n1), b1: Array.from(p.b1), bx: Array.from(p.bx) };
+}
+
+const relaxOption = () => new Option('--relax <method>', 'relaxation: paper (T steps of epsilon, reference) or equilibrium (converge to tol)').choices(['paper', 'equilibrium']);
+const modeOption = () => new Option('--mode <mode>', 'velocity mode').choices(['spring', 'energy_gd']).default('energy_gd');
+
+interface TrainFlags {
+  circuit: string;
+  steps: number;
+  batch: number;
+  seed: number;
+  relax?: Relax;
+  pairing: 'ot' | 'independent';
+  out: string;
+  resume?: boolean;
+  checkpointEvery: number;
+  lr?: number;
+  json?: boolean;
+}
+
+async function trainCommand(flags: TrainFlags, cmd: Command): Promise<{ step: number; flow_mse: number | null; seconds: number; checkpoint: string; log: string }> {
+  const circuitFile = resolve(flags.circuit);
+  const circuit = loadCircuit(circuitFile);
+  const outDir = resolve(flags.out);
+  const relax = flags.relax ?? circuit.relax.method;
+  let bar: Progress | null = null;
+  let seconds = 0;
+  const ck = await withEngine(cmd, (engine) =>
+    runTraining(
+      { circuit, circuitFile, steps: flags.steps, batch: flags.batch, seed: flags.seed, pairing: flags.pairing, relax, outDir, resume: Boolean(flags.resume), checkpointEvery: flags.checkpointEvery, lr: flags.lr },
+      engine,
+      (e) => {
+        if (e.type === 'start') {
+          log(`training ${flags.circuit} from step ${e.fromStep} to ${e.steps}, batch ${e.batch}, relax ${relax}, ${e.threads} thread(s) -> ${outDir}`);
+          bar = new Progress('train', e.steps);
+          bar.update(e.fromStep);
+        } else if (e.type === 'step') {
+          bar?.update(e.row.step, `loss ${e.row.flow_mse.toFixed(4)} |g| ${e.row.grad_norm.toFixed(2)} ${e.row.seconds.toFixed(2)}s/step`);
+        } else if (e.type === 'done') seconds = e.seconds;
+      },
+    ),
+  );
+  return { step: ck.step, flow_mse: ck.last.flow_mse, seconds, checkpoint: join(outDir, 'checkpoint.json'), log: join(outDir, 'log.jsonl') };
+}
+
+function addTrainOptions(c: Command, defaults: { steps: number; batch: number; out: string; relax?: Relax }): Command {
+  return c
+    .option('--circuit <file>', 'circuit file', DEFAULT_CIRCUIT_FILE)
+    .option('--steps <n>', 'total training steps', intIn('--steps', 1, 10_000_000), defaults.steps)
+    .option('--batch <b>', 'flow-matching batch size (1797 = the whole data set)', intIn('--batch', 2, 1797), defaults.batch)
+    .option('--seed <s>', 'run seed (init, data, noise and time streams)', intIn('--seed', 0, 2 ** 31 - 1), 0)
+    .addOption(defaults.relax ? relaxOption().default(defaults.relax) : relaxOption())
+    .addOption(new Option('--pairing <p>', 'noise-data pairing').choices(['ot', 'independent']).default('ot'))
+    .option('--lr <lr>', 'Adam learning rate', posNum('--lr', 1), PAPER_RECIPE.lr)
+    .option('--checkpoint-every <n>', 'write the checkpoint every n steps', intIn('--checkpoint-every', 1, 1_000_000), 25)
+    .option('--out <dir>', 'output directory', defaults.out);
+}
+
+function readLog(path: string): StepRow[] {
+  const text = readJsonLines(path);
+  return text as StepRow[];
+}
+
+function readJsonLines(path: string): unknown[] {
+  // Local import keeps fs out of the hot path of other commands.
+  const fs = require_fs();
+  return fs
+    .readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l: string) => l.trim())
+    .map((l: string) => JSON.parse(l));
+}
+
+import * as nodeFs from 'node:fs';
+function require_fs(): typeof nodeFs {
+  return nodeFs;
+}
+
+function lossFigure(logPath: string, pngPath: string, title: string): void {
+  const rows = readLog(logPath);
+  const png = lineChartPng({
+    title,
+    xLabel: 'training step',
+    yLabel: 'flow-matching MSE (per pixel)',
+    series: [{ label: 'free-phase flow-matching MSE', x: rows.map((r) => r.step), y: rows.map((r) => r.flow_mse) }],
+    logY: true,
+  });
+  writeFileAtomic(pngPath, png);
+}
+
+function qualityTable(rowsIn: [string, QualityMetrics][]): string {
+  const keys = ['fd', 'coverage', 'recognisability', 'class_balance', 'precision', 'recall', 'copy_rate', 'sharpness_w1'] as const;
+  const head = ['set', 'n', ...keys];
+  const body = rowsIn.map(([name, m]) => [name, String(m.n), ...keys.map((k) => (Number.isInteger(m[k]) ? String(m[k]) : m[k].toFixed(4)))]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  return [head, ...body].map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
+}
+
+export function registerCommands(program: Command): void {
+  addTrainOptions(program.command('train').description('train the network with GradEP flow matching; writes DIR/checkpoint.json and DIR/log.jsonl'), {
+    steps: PAPER_RECIPE.steps,
+    batch: PAPER_RECIPE.batch,
+    out: 'runs/train',
+  })
+    .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: TrainFlags, cmd: Command) => {
+      const r = await trainCommand(flags, cmd);
+      out(Boolean(flags.json), r, () => `trained to step ${r.step}, flow MSE ${r.flow_mse?.toFixed(4)}, ${fmtTime(r.seconds)}; checkpoint ${r.checkpoint}`);
+    });
+
+  program
+    .command('velocity')
+    .description('velocity field v(x) of a trained network at given points')
+    .requiredOption('--checkpoint <file>', 'checkpoint file')
+    .requiredOption('--points <file>', 'JSON array of 64-vectors')
+    .addOption(modeOption())
+    .addOption(relaxOption())
+    .option('--ema', 'use the EMA weights')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: { checkpoint: string; points: string; mode: VelocityMode; relax?: Relax; ema?: boolean; json?: boolean }, cmd: Command) => {
+      const ck = loadCheckpoint(flags.checkpoint);
+      const d = dimsOfCircuit(ck.circuit);
+      const pts = vectors(readJson(flags.points, 'points'), d.nx, flags.points, 'points');
+      const v = new Float64Array(pts.data.length);
+      const stats = await withEngine(cmd, (e) =>
+        velocity(e, flags.ema ? ck.ema_params : ck.params, d, pts.data, { mode: flags.mode, lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, flags.relax ?? ck.circuit.relax.method) }, v),
+      );
+      out(Boolean(flags.json), { velocities: rows(v, d.nx), relax: stats }, () => JSON.stringify({ velocities: rows(v, d.nx) }));
+    });
+
+  program
+    .command('grad')
+    .description('batch-mean GradEP gradient estimate on given (x_t, u_t) pairs; --exact adds the implicit-differentiation gradient and their cosine')
+    .requiredOption('--checkpoint <file>', 'checkpoint file')
+    .requiredOption('--pairs <file>', 'JSON { "xt": [[64 numbers]...], "ut": [[...]...] }')
+    .option('--beta <b>', 'nudge strength (default: the circuit\'s)', posNum('--beta', 1))
+    .addOption(relaxOption())
+    .option('--exact', 'also compute the exact gradient (implicit differentiation) and the cosine')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: { checkpoint: string; pairs: string; beta?: number; relax?: Relax; exact?: boolean; json?: boolean }, cmd: Command) => {
+      const ck = loadCheckpoint(flags.checkpoint);
+      const d = dimsOfCircuit(ck.circuit);
+      const raw = readJson(flags.pairs, 'pairs') as Record<string, unknown>;
+      if (typeof raw !== 'object' || raw === null) throw new GradepError(`${flags.pairs}: expected an object { "xt": [...], "ut": [...] }`);
+      const xt = vectors(raw.xt, d.nx, flags.pairs, 'xt');
+      const ut = vectors(raw.ut, d.nx, flags.pairs, 'ut');
+      if (xt.n !== ut.n) throw new GradepError(`${flags.pairs}: ut: got ${ut.n} rows, allowed exactly as many as xt (${xt.n})`);
+      const relax = relaxSpecOf(ck.circuit, flags.relax ?? ck.circuit.relax.method);
+      if (flags.exact) relax.equilibrium = { ...relax.equilibrium, tol: Math.min(relax.equilibrium.tol, 1e-10) };
+      const cfg = { lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, beta: flags.beta ?? ck.hyper.beta, relax };
+      const r = await withEngine(cmd, (e) => gradepEstimate(e, ck.params, d, xt.data, ut.data, cfg));
+      const doc: Record<string, unknown> = { grads: paramsJson(r.grads, d), flow_mse: r.flowMse, beta: cfg.beta, relax: { free: r.free, plus: r.plus, minus: r.minus } };
+      if (flags.exact) {
+        const ex = exactFlowGradient(ck.params, d, r.sFree, xt.data, ut.data, ck.hyper.alpha, ck.hyper.lambda);
+        const cmp = compareGrads(r.grads, ex);
+        doc.exact = paramsJson(ex, d);
+        doc.cosine = cmp.cosine;
+        doc.rel_error = cmp.relError;
+      }
+      out(Boolean(flags.json), doc, () => (flags.exact ? `cosine ${doc.cosine}, relative error ${doc.rel_error}` : JSON.stringify(doc)));
+    });
+
+  program
+    .command('sample')
+    .description('generate digits by Euler integration of the learned velocity field')
+    .requiredOption('--checkpoint <file>', 'checkpoint file')
+    .option('--n <n>', 'number of samples', intIn('--n', 1, 100000), 100)
+    .option('--t1 <t>', 'generation horizon (1.0 = training horizon; > 1 extends it)', posNum('--t1', 100), 1.0)
+    .option('--dt <dt>', 'Euler step', posNum('--dt', 1), 0.01)
+    .addOption(modeOption())
+    .addOption(relaxOption())
+    .option('--seed <s>', 'sampling seed', intIn('--seed', 0, 2 ** 31 - 1), 0)
+    .option('--ema', 'use the EMA weights')
+    .requiredOption('--out <file>', 'samples JSON file')
+    .option('--png [file]', 'also write a PNG grid (default: next to --out)')
+    .option('--json', 'print one JSON document (a summary; samples go to --out)')
+    .action(async (flags: { checkpoint: string; n: number; t1: number; dt: number; mode: VelocityMode; relax?: Relax; seed: number; ema?: boolean; out: string; png?: string | boolean; json?: boolean }, cmd: Command) => {
+      const ck = loadCheckpoint(flags.checkpoint);
+      const d = dimsOfCircuit(ck.circuit);
+      const relax = flags.relax ?? 'equilibrium';
+      const bar = new Progress('sample', Math.round(flags.t1 / flags.dt) + 1, Boolean(flags.json));
+      const t0 = performance.now();
+      const r = await withEngine(cmd, (e) =>
+        generate(e, flags.ema ? ck.ema_params : ck.params, d, { mode: flags.mode, lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, relax), n: flags.n, t1: flags.t1, dt: flags.dt, seed: flags.seed, onStep: (k) => bar.update(k) }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const doc = { format: 'gradep-samples/1', checkpoint: flags.checkpoint, step: ck.step, mode: flags.mode, relax, t1: flags.t1, dt: flags.dt, seed: flags.seed, ema: Boolean(flags.ema), n: flags.n, evaluations: r.evaluations, seconds, samples: rows(r.samples, d.nx) };
+      writeFileAtomic(flags.out, JSON.stringify(doc));
+      let png: string | null = null;
+      if (flags.png) {
+        png = typeof flags.png === 'string' ? flags.png : flags.out.replace(/\.json$/i, '') + '.png';
+        writeFileAtomic(png, sampleGridPng(r.samples, flags.n, { title: `${flags.mode}, t1 = ${flags.t1}, step ${ck.step}` }));
+      }
+      const summary = { out: flags.out, png, n: flags.n, evaluations: r.evaluations, seconds, relax: r.relax };
+      out(Boolean(flags.json), summary, () => `wrote ${flags.n} samples to ${flags.out}${png ? ` and ${png}` : ''} in ${fmtTime(seconds)}`);
+    });
+
+  addTrainOptions(program.command('demo').description('the quick start: train on circuits/paper.json for about 5 minutes on 2 cores, sample, and write the checkpoint, a loss curve and a sample grid'), {
+    steps: 150,
+    batch: 256,
+    out: 'runs/demo',
+    relax: 'equilibrium',
+  })
+    .option('--samples <n>', 'samples in the grid', intIn('--samples', 1, 10000), 100)
+    .option('--json', 'print one JSON document')
+    .action(async (flags: TrainFlags & { samples: number }, cmd: Command) => {
+      // Re-running the demo continues its own run instead of refusing to overwrite it.
+      const flagsResume = { ...flags, resume: nodeFs.existsSync(join(resolve(flags.out), 'checkpoint.json')) };
+      const tr = await trainCommand(flagsResume, cmd);
+      const ck = loadCheckpoint(tr.checkpoint);
+      const d = dimsOfCircuit(ck.circuit);
+      const outDir = resolve(flags.out);
+      lossFigure(tr.log, join(outDir, 'loss.png'), `GradEP training on ${ck.circuit.name} (batch ${ck.hyper.batch}, ${ck.hyper.relax} relaxation)`);
+      const bar = new Progress('sample', 101, Boolean(flags.json));
+      const r = await withEngine(cmd, (e) =>
+        generate(e, ck.params, d, { mode: 'energy_gd', lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, 'equilibrium'), n: flags.samples, t1: 1.0, dt: 0.01, seed: flags.seed, onStep: (k) => bar.update(k) }),
+      );
+      writeFileAtomic(join(outDir, 'samples.json'), JSON.stringify({ format: 'gradep-samples/1', mode: 'energy_gd', t1: 1.0, dt: 0.01, n: flags.samples, samples: rows(r.samples, d.nx) }));
+      writeFileAtomic(join(outDir, 'samples.png'), sampleGridPng(r.samples, flags.samples, { title: `energy_gd samples, t1 = 1.0, after ${ck.step} steps` }));
+      const doc = { ...tr, loss_png: join(outDir, 'loss.png'), samples_png: join(outDir, 'samples.png'), samples_json: join(outDir, 'samples.json') };
+      out(Boolean(flags.json), doc, () => `demo done: ${doc.step} steps, flow MSE ${tr.flow_mse?.toFixed(4)}\n  ${doc.checkpoint}\n  ${doc.loss_png}\n  ${doc.samples_png}`);
+    });
+
+  program
+    .command('plot-log')
+    .description('draw the loss curve of a training log as a PNG')
+    .requiredOption('--log <file>', 'log.jsonl of a training run')
+    .requiredOption('--out <file>', 'PNG file')
+    .option('--title <t>', 'figure title', 'GradEP training')
+    .action((flags: { log: string; out: string; title: string }) => {
+      readJson; // (kept for symmetry of imports)
+      lossFigure(flags.log, flags.out, flags.title);
+      log(`wrote ${flags.out}`);
+    });
+
+  program
+    .command('eval')
+    .description('sample-quality metrics of a sample set (FD, coverage, recognisability, class balance, precision/recall, copy rate, sharpness), with reference rows')
+    .requiredOption('--samples <file>', 'samples JSON (the output of `gradep sample`, or an array of 64-vectors in [-1, 1])')
+    .addOption(new Option('--reference <set>', 'reference set the samples are compared with').choices(['tes']).default('tes'))
+    .option('--no-rows', 'skip the reference rows (real held-out digits, blurred, noise)')
+    .option('--json', 'print one JSON document')
+    .action((flags: { samples: string; reference: string; rows: boolean; json?: boolean }) => {
+      const raw = readJson(flags.samples, 'samples');
+      const arr = Array.isArray(raw) ? raw : (raw as { samples?: unknown }).samples;
+      const field = Array.isArray(raw) ? 'samples' : 'samples (field "samples")';
+      const s = vectors(arr, 64, flags.samples, field);
+      if (s.n < 2) throw new GradepError(`${flags.samples}: samples: got 1 sample, allowed at least 2`);
+      const metrics = evaluateSamples(s.data, s.n);
+      const refRows = flags.rows ? referenceRows(0) : null;
+      const doc = { samples: flags.samples, n: s.n, reference: flags.reference, metrics, reference_rows: refRows };
+      out(Boolean(flags.json), doc, () => qualityTable([[flags.samples, metrics], ...(refRows ? (Object.entries(refRows) as [string, QualityMetrics][]).map(([k, v]) => [`(${k})`, v] as [string, QualityMetrics]) : [])]));
+    });
+
+  const ev = program.command('evaluator').description('the sample-quality evaluator (a classifier trained only on optdigits.tra)');
+  ev.command('train')
+    .description('retrain the evaluator deterministically and write data/evaluator/evaluator.json')
+    .option('--seed <s>', 'training seed', intIn('--seed', 0, 2 ** 31 - 1), 0)
+    .option('--out <file>', 'output file', evaluatorPath())
+    .option('--json', 'print one JSON document')
+    .action((flags: { seed: number; out: string; json?: boolean }) => {
+      const w = trainEvaluator(flags.seed);
+      saveEvaluator(flags.out, w);
+      out(Boolean(flags.json), { out: flags.out, accuracy_tes: w.accuracy_tes, accuracy_tra: w.accuracy_tra }, () => `wrote ${flags.out}: accuracy ${(100 * w.accuracy_tes).toFixed(2)}% on optdigits.tes, ${(100 * w.accuracy_tra).toFixed(2)}% on optdigits.tra`);
+    });
+
+  program
+    .command('circuit')
+    .description('validate a circuit file and print it with defaults filled in; --schema prints every field with unit, default and range')
+    .argument('[file]', 'circuit file', DEFAULT_CIRCUIT_FILE)
+    .option('--schema', 'print the schema as a Markdown table')
+    .option('--json', 'print one JSON document')
+    .action((file: string, flags: { schema?: boolean; json?: boolean }) => {
+      if (flags.schema) {
+        process.stdout.write(['| field | unit | default | allowed | meaning |', '|---|---|---|---|---|', ...schemaTable(CIRCUIT_SCHEMA)].join('\n') + '\n');
+        return;
+      }
+      const c: CircuitSpec = loadCircuit(file);
+      out(Boolean(flags.json), c, () => `${file}: valid circuit "${c.name}" (${c.layers.visible}-${c.layers.hidden1}-${c.layers.hidden2})\n${JSON.stringify(c, null, 2)}`);
+    });
+  void PAPER_DIMS;
+  void LocalEngine;
+  void writeFileSync;
+}

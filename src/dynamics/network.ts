@@ -1,0 +1,253 @@
+/**
+ * The layered Hopfield-like network of PAPER.md as batched typed-array kernels.
+ *
+ * State of one sample: s = [x (nx) | h1 (n1) | h2 (n2)], stored batch-major: sample b at
+ * offset b*N, N = nx + n1 + n2. Weights are out x in, row-major: W0[i*nx + j] couples
+ * x_j to h1_i, W1[k*n1 + i] couples h1_i to h2_k.
+ *
+ * Total free energy of a phase (PAPER.md, "GradEP"):
+ *   F(s) = E(s) + lambda/2 |x - x_t|^2 + beta*kappa/2 |x - x_target|^2,  kappa = (alpha*lambda)^2
+ *   E(s) = 1/2|s|^2 - bx.x - rho(h1).(W0 x + b0) - rho(h2).(W1 rho(h1) + b1)
+ */
+import { rhoAndDeriv } from './activation.js';
+
+export interface Dims {
+  nx: number;
+  n1: number;
+  n2: number;
+}
+
+export const PAPER_DIMS: Dims = { nx: 64, n1: 128, n2: 128 };
+
+export interface Params {
+  W0: Float64Array; // n1 x nx
+  b0: Float64Array; // n1
+  W1: Float64Array; // n2 x n1
+  b1: Float64Array; // n2
+  bx: Float64Array; // nx
+}
+
+export const PARAM_NAMES = ['W0', 'b0', 'W1', 'b1', 'bx'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+export function stateSize(d: Dims): number {
+  return d.nx + d.n1 + d.n2;
+}
+
+export function paramCount(d: Dims): number {
+  return d.n1 * d.nx + d.n1 + d.n2 * d.n1 + d.n2 + d.nx;
+}
+
+export function zeroParams(d: Dims): Params {
+  return {
+    W0: new Float64Array(d.n1 * d.nx),
+    b0: new Float64Array(d.n1),
+    W1: new Float64Array(d.n2 * d.n1),
+    b1: new Float64Array(d.n2),
+    bx: new Float64Array(d.nx),
+  };
+}
+
+export function cloneParams(p: Params): Params {
+  return { W0: p.W0.slice(), b0: p.b0.slice(), W1: p.W1.slice(), b1: p.b1.slice(), bx: p.bx.slice() };
+}
+
+export function dimsOf(p: Params): Dims {
+  const nx = p.bx.length;
+  const n1 = p.b0.length;
+  const n2 = p.b1.length;
+  if (p.W0.length !== n1 * nx || p.W1.length !== n2 * n1) throw new Error('inconsistent parameter shapes');
+  return { nx, n1, n2 };
+}
+
+/**
+ * One phase's external elements: the spring (stiffness lambda to x_t) and the nudge
+ * (stiffness beta*kappa to x_target). beta = 0 is the free phase.
+ */
+export interface PhaseInputs {
+  lambda: number;
+  /** beta * kappa, kappa = (alpha*lambda)^2; may be negative (the -beta phase). */
+  betaKappa: number;
+  /** B x nx spring anchors x_t. */
+  xt: Float64Array;
+  /** B x nx nudge targets x_target = x_t + u_t/(alpha*lambda); unused when betaKappa = 0. */
+  xtarget: Float64Array | null;
+  /** Hold x fixed (only the hidden units relax): the energy_gd inference mode. */
+  clampX?: boolean;
+}
+
+/**
+ * Per-sample scratch for drive computations: rho, rho' of both hidden layers and the
+ * three layer inputs. Allocated once per solver call, reused for every sample and step.
+ */
+export class Scratch {
+  readonly rd1: Float64Array; // interleaved rho, rho' of h1
+  readonly rd2: Float64Array;
+  readonly ax: Float64Array; // bx + W0^T rho(h1)
+  readonly a1: Float64Array; // W0 x + b0 + W1^T rho(h2)
+  readonly a2: Float64Array; // W1 rho(h1) + b1
+  constructor(readonly d: Dims) {
+    this.rd1 = new Float64Array(2 * d.n1);
+    this.rd2 = new Float64Array(2 * d.n2);
+    this.ax = new Float64Array(d.nx);
+    this.a1 = new Float64Array(d.n1);
+    this.a2 = new Float64Array(d.n2);
+  }
+}
+
+/** Layer inputs of one sample (state at s[off..off+N)). Shared by every relaxation method. */
+export function computeDrives(p: Params, d: Dims, s: Float64Array, off: number, sc: Scratch): void {
+  const { nx, n1, n2 } = d;
+  const o1 = off + nx;
+  const o2 = o1 + n1;
+  const { rd1, rd2, ax, a1, a2 } = sc;
+  for (let i = 0; i < n1; i++) rhoAndDeriv(s[o1 + i], rd1, 2 * i);
+  for (let k = 0; k < n2; k++) rhoAndDeriv(s[o2 + k], rd2, 2 * k);
+  const W0 = p.W0;
+  const W1 = p.W1;
+  ax.set(p.bx);
+  // a1 = W0 x + b0, and ax += W0^T r1 in the same pass over W0.
+  for (let i = 0; i < n1; i++) {
+    const row = i * nx;
+    const r = rd1[2 * i];
+    let acc = p.b0[i];
+    for (let j = 0; j < nx; j++) {
+      const w = W0[row + j];
+      acc += w * s[off + j];
+      ax[j] += w * r;
+    }
+    a1[i] = acc;
+  }
+  // a2 = W1 r1 + b1, and a1 += W1^T r2 in the same pass over W1.
+  for (let k = 0; k < n2; k++) {
+    const row = k * n1;
+    const r = rd2[2 * k];
+    let acc = p.b1[k];
+    for (let i = 0; i < n1; i++) {
+      const w = W1[row + i];
+      acc += w * rd1[2 * i];
+      a1[i] += w * r;
+    }
+    a2[k] = acc;
+  }
+}
+
+/**
+ * grad F of one sample into g[goff..goff+N), from drives already in `sc`. Returns |grad F|^2.
+ *   dF/dx  = x - ax + lambda (x - xt) + betaKappa (x - xtarget)
+ *   dF/dh1 = h1 - rho'(h1) a1,   dF/dh2 = h2 - rho'(h2) a2
+ */
+export function gradFromDrives(
+  d: Dims,
+  s: Float64Array,
+  off: number,
+  ph: PhaseInputs,
+  b: number,
+  sc: Scratch,
+  g: Float64Array,
+  goff: number,
+): number {
+  const { nx, n1, n2 } = d;
+  const { lambda, betaKappa, xt, xtarget } = ph;
+  const xo = b * nx;
+  let sq = 0;
+  if (ph.clampX) g.fill(0, goff, goff + nx);
+  else for (let j = 0; j < nx; j++) {
+    const x = s[off + j];
+    let v = x - sc.ax[j] + lambda * (x - xt[xo + j]);
+    if (betaKappa !== 0) v += betaKappa * (x - (xtarget as Float64Array)[xo + j]);
+    g[goff + j] = v;
+    sq += v * v;
+  }
+  const o1 = off + nx;
+  for (let i = 0; i < n1; i++) {
+    const v = s[o1 + i] - sc.rd1[2 * i + 1] * sc.a1[i];
+    g[goff + nx + i] = v;
+    sq += v * v;
+  }
+  const o2 = o1 + n1;
+  for (let k = 0; k < n2; k++) {
+    const v = s[o2 + k] - sc.rd2[2 * k + 1] * sc.a2[k];
+    g[goff + nx + n1 + k] = v;
+    sq += v * v;
+  }
+  return sq;
+}
+
+/** E(s) of one sample (PAPER.md energy; the visible layer is linear). */
+export function energyOf(p: Params, d: Dims, s: Float64Array, off: number, sc: Scratch): number {
+  computeDrives(p, d, s, off, sc);
+  const { nx, n1, n2 } = d;
+  let e = 0;
+  for (let j = 0; j < nx; j++) e += 0.5 * s[off + j] * s[off + j] - p.bx[j] * s[off + j];
+  const o1 = off + nx;
+  const o2 = o1 + n1;
+  // rho(h1).(W0 x + b0) = rho(h1).(a1 - W1^T rho(h2)); recompute W0 x + b0 directly for clarity.
+  for (let i = 0; i < n1; i++) {
+    let wx = p.b0[i];
+    for (let j = 0; j < nx; j++) wx += p.W0[i * nx + j] * s[off + j];
+    e += 0.5 * s[o1 + i] * s[o1 + i] - sc.rd1[2 * i] * wx;
+  }
+  for (let k = 0; k < n2; k++) e += 0.5 * s[o2 + k] * s[o2 + k] - sc.rd2[2 * k] * sc.a2[k];
+  return e;
+}
+
+/** F(s) of one sample = E + spring + nudge. */
+export function freeEnergyOf(p: Params, d: Dims, s: Float64Array, off: number, ph: PhaseInputs, b: number, sc: Scratch): number {
+  let f = energyOf(p, d, s, off, sc);
+  const xo = b * d.nx;
+  for (let j = 0; j < d.nx; j++) {
+    const x = s[off + j];
+    const dt = x - ph.xt[xo + j];
+    f += 0.5 * ph.lambda * dt * dt;
+    if (ph.betaKappa !== 0) {
+      const dg = x - (ph.xtarget as Float64Array)[xo + j];
+      f += 0.5 * ph.betaKappa * dg * dg;
+    }
+  }
+  return f;
+}
+
+/**
+ * Accumulate dE/dtheta of a batch of states into `acc` with weight `w` (summed over samples):
+ *   dE/dW0 = -rho(h1) x^T, dE/db0 = -rho(h1), dE/dW1 = -rho(h2) rho(h1)^T, dE/db1 = -rho(h2), dE/dbx = -x.
+ * These are the local measurements of GradEP (each needs only the two ends of its synapse).
+ */
+export function accumulateEnergyParamGrad(
+  d: Dims,
+  s: Float64Array,
+  from: number,
+  to: number,
+  w: number,
+  acc: Params,
+  r1: Float64Array,
+  r2: Float64Array,
+): void {
+  const { nx, n1, n2 } = d;
+  const N = nx + n1 + n2;
+  const tmp = new Float64Array(2);
+  for (let b = from; b < to; b++) {
+    const off = b * N;
+    for (let i = 0; i < n1; i++) {
+      rhoAndDeriv(s[off + nx + i], tmp, 0);
+      r1[i] = tmp[0];
+    }
+    for (let k = 0; k < n2; k++) {
+      rhoAndDeriv(s[off + nx + n1 + k], tmp, 0);
+      r2[k] = tmp[0];
+    }
+    for (let j = 0; j < nx; j++) acc.bx[j] -= w * s[off + j];
+    for (let i = 0; i < n1; i++) {
+      const ri = w * r1[i];
+      acc.b0[i] -= ri;
+      const row = i * nx;
+      for (let j = 0; j < nx; j++) acc.W0[row + j] -= ri * s[off + j];
+    }
+    for (let k = 0; k < n2; k++) {
+      const rk = w * r2[k];
+      acc.b1[k] -= rk;
+      const row = k * n1;
+      for (let i = 0; i < n1; i++) acc.W1[row + i] -= rk * r1[i];
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Generation (PAPER.md "Generation"): x(0) ~ N(0, I), Euler steps x <- x + dt v(x) with v
+ * evaluated at t = 0, dt, ..., t1 inclusive (101 evaluations for t1 = 1.0, as the reference
+ * loop), then clip to [-1, 1]. Because the learned field is time-independent, t1 > 1 keeps
+ * integrating the same field ("extended generation").
+ *   spring:    v = alpha lambda (x* - x) from a full free phase (x, h relax; x tied to x by the spring)
+ *   energy_gd: x held fixed, only h relaxes; v = -alpha grad_x E = -alpha (x - bx - W0^T rho(h1*))
+ */
+import { computeDrives, type Dims, type Params, Scratch, stateSize } from '../dynamics/network.js';
+import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import { mergeStats, type RelaxStats } from '../solvers/relax.js';
+import { freeStart } from '../learning/gradep.js';
+import { Rng } from '../util/rng.js';
+
+export type VelocityMode = 'spring' | 'energy_gd';
+
+export interface VelocityConfig {
+  mode: VelocityMode;
+  lambda: number;
+  alpha: number;
+  relax: RelaxSpec;
+}
+
+/** Velocities at points x (B x nx) into `out`; relaxes from h = 0 (the reference semantics). */
+export async function velocity(engine: RelaxEngine, p: Params, d: Dims, x: Float64Array, cfg: VelocityConfig, out: Float64Array): Promise<RelaxStats> {
+  const B = x.length / d.nx;
+  const N = stateSize(d);
+  const s = freeStart(d, x, B);
+  if (cfg.mode === 'spring') {
+    const st = await engine.relax(p, d, s, { lambda: cfg.lambda, betaKappa: 0, xt: x, xtarget: null }, cfg.relax);
+    const k = cfg.alpha * cfg.lambda;
+    for (let b = 0; b < B; b++) for (let j = 0; j < d.nx; j++) out[b * d.nx + j] = k * (s[b * N + j] - x[b * d.nx + j]);
+    return st;
+  }
+  // energy_gd: the spring constant is irrelevant with x clamped; lambda only enters the preconditioner.
+  const st = await engine.relax(p, d, s, { lambda: cfg.lambda, betaKappa: 0, xt: x, xtarget: null, clampX: true }, cfg.relax);
+  const sc = new Scratch(d);
+  for (let b = 0; b < B; b++) {
+    computeDrives(p, d, s, b * N, sc);
+    for (let j = 0; j < d.nx; j++) out[b * d.nx + j] = -cfg.alpha * (x[b * d.nx + j] - sc.ax[j]);
+  }
+  return st;
+}
+
+export interface SampleOptions extends VelocityConfig {
+  n: number;
+  t1: number;
+  dt: number;
+  seed: number;
+  /** Called after each Euler step (k of total). */
+  onStep?: (k: number, total: number) => void;
+}
+
+export interface SampleResult {
+  samples: Float64Array; // n x nx, clipped to [-1, 1]
+  evaluations: number;
+  relax: RelaxStats;
+}
+
+/** Number of velocity evaluations of the reference loop: t = 0, dt, ..., t1 inclusive. */
+export function eulerEvaluations(t1: number, dt: number): number {
+  return Math.round(t1 / dt) + 1;
+}
+
+export async function generate(engine: RelaxEngine, p: Params, d: Dims, o: SampleOptions): Promise<SampleResult> {
+  const x = new Float64Array(o.n * d.nx);
+  new Rng(o.seed, 'sample', 'x0').fillNormal(x);
+  const v = new Float64Array(x.length);
+  const steps = eulerEvaluations(o.t1, o.dt);
+  const stats: RelaxStats[] = [];
+  for (let k = 0; k < steps; k++) {
+    stats.push(await velocity(engine, p, d, x, o, v));
+    for (let i = 0; i < x.length; i++) x[i] += o.dt * v[i];
+    o.onStep?.(k + 1, steps);
+  }
+  for (let i = 0; i < x.length; i++) x[i] = Math.max(-1, Math.min(1, x[i]));
+  return { samples: x, evaluations: steps, relax: mergeStats(stats) };
+}

@@ -1,0 +1,96 @@
+/**
+ * GradEP: spring-clamped, three-phase equilibrium propagation (PAPER.md "GradEP").
+ *   free:   relax F = E + lambda/2 |x - x_t|^2 from x = x_t, h = 0       -> s*
+ *   nudged: relax F +- beta C from s*, C = kappa/2 |x - x_target|^2     -> s+, s-
+ *   grad_theta L ~= mean_b [dE/dtheta(s+) - dE/dtheta(s-)] / (2 beta)
+ * with kappa = (alpha lambda)^2 and x_target = x_t + u_t / (alpha lambda), so that
+ * C = 1/2 |alpha lambda (x - x_t) - u_t|^2 is the flow-matching error of the read-out
+ * v = alpha lambda (x* - x_t).
+ */
+import {
+  accumulateEnergyParamGrad,
+  type Dims,
+  type Params,
+  type PhaseInputs,
+  stateSize,
+  zeroParams,
+} from '../dynamics/network.js';
+import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import type { RelaxStats } from '../solvers/relax.js';
+
+export interface GradEPConfig {
+  lambda: number;
+  alpha: number;
+  beta: number;
+  relax: RelaxSpec;
+}
+
+export interface GradEPResult {
+  grads: Params;
+  /** Mean over batch and pixels of (v - u_t)^2 at the free equilibrium. */
+  flowMse: number;
+  free: RelaxStats;
+  plus: RelaxStats;
+  minus: RelaxStats;
+  /** Free equilibrium states (B x N), for callers that need them. */
+  sFree: Float64Array;
+}
+
+/** Free-phase start: x = x_t, hidden units at 0 (no warm start, as the reference). */
+export function freeStart(d: Dims, xt: Float64Array, B: number): Float64Array {
+  const N = stateSize(d);
+  const s = new Float64Array(B * N);
+  for (let b = 0; b < B; b++) s.set(xt.subarray(b * d.nx, (b + 1) * d.nx), b * N);
+  return s;
+}
+
+export function nudgeTargets(xt: Float64Array, ut: Float64Array, alpha: number, lambda: number): Float64Array {
+  const out = new Float64Array(xt.length);
+  const k = 1 / (alpha * lambda);
+  for (let i = 0; i < xt.length; i++) out[i] = xt[i] + k * ut[i];
+  return out;
+}
+
+/** Flow-matching MSE of read-out v = alpha lambda (x - x_t) against u_t, mean over batch and pixels. */
+export function flowMse(d: Dims, s: Float64Array, xt: Float64Array, ut: Float64Array, alpha: number, lambda: number): number {
+  const N = stateSize(d);
+  const B = xt.length / d.nx;
+  let sq = 0;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < d.nx; j++) {
+      const v = alpha * lambda * (s[b * N + j] - xt[b * d.nx + j]);
+      const e = v - ut[b * d.nx + j];
+      sq += e * e;
+    }
+  }
+  return sq / (B * d.nx);
+}
+
+/** One GradEP gradient estimate on a flow-matching batch. */
+export async function gradepEstimate(
+  engine: RelaxEngine,
+  p: Params,
+  d: Dims,
+  xt: Float64Array,
+  ut: Float64Array,
+  cfg: GradEPConfig,
+): Promise<GradEPResult> {
+  const B = xt.length / d.nx;
+  const kappa = (cfg.alpha * cfg.lambda) ** 2;
+  const sFree = freeStart(d, xt, B);
+  const free = await engine.relax(p, d, sFree, { lambda: cfg.lambda, betaKappa: 0, xt, xtarget: null }, cfg.relax);
+  const mse = flowMse(d, sFree, xt, ut, cfg.alpha, cfg.lambda);
+  const xtarget = nudgeTargets(xt, ut, cfg.alpha, cfg.lambda);
+  const nudged = (sign: 1 | -1): PhaseInputs => ({ lambda: cfg.lambda, betaKappa: sign * cfg.beta * kappa, xt, xtarget });
+  const sPlus = sFree.slice();
+  const plus = await engine.relax(p, d, sPlus, nudged(1), cfg.relax);
+  const sMinus = sFree.slice();
+  const minus = await engine.relax(p, d, sMinus, nudged(-1), cfg.relax);
+  const grads = zeroParams(d);
+  const r1 = new Float64Array(d.n1);
+  const r2 = new Float64Array(d.n2);
+  const w = 1 / (2 * cfg.beta * B);
+  accumulateEnergyParamGrad(d, sPlus, 0, B, w, grads, r1, r2);
+  accumulateEnergyParamGrad(d, sMinus, 0, B, -w, grads, r1, r2);
+  return { grads, flowMse: mse, free, plus, minus, sFree };
+}

@@ -1,0 +1,241 @@
+/**
+ * PNG figures for reports: line charts (chart.js rendered headless through chartjs-node-canvas)
+ * and grids of 8x8 digit samples (drawn pixel by pixel on a canvas).
+ *
+ * The canvas backend is @napi-rs/canvas (Skia, prebuilt, no system libraries). package.json's
+ * `overrides` installs it under the module name `canvas`, which is the name chartjs-node-canvas
+ * requires and the only name that resolves here, so it is imported as 'canvas'.
+ */
+import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js';
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import { createCanvas } from 'canvas';
+
+export interface LineSeries {
+  label: string;
+  x: number[];
+  y: number[];
+  /** Symmetric error (e.g. one standard deviation across seeds), drawn as a shaded band y +- yErr. */
+  yErr?: number[];
+}
+
+export interface LineChartSpec {
+  title: string;
+  /** Axis titles, with units, e.g. "time (us)". */
+  xLabel: string;
+  yLabel: string;
+  series: LineSeries[];
+  logY?: boolean;
+  logX?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Okabe & Ito (2008) colour-blind-safe palette (black first entry moved last), then a few
+ * Tableau colours for charts with more than eight series.
+ */
+const PALETTE = [
+  '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000',
+  '#8C564B', '#7F7F7F', '#BCBD22', '#17BECF',
+];
+
+const FONT_SIZE = 15;
+const TITLE_FONT_SIZE = 18;
+
+/** Fills the canvas white before anything is drawn (PNG would otherwise be transparent). */
+const whiteBackground: Plugin = {
+  id: 'gradepWhiteBackground',
+  beforeDraw(chart) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.globalCompositeOperation = 'destination-over';
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, chart.width, chart.height);
+    ctx.restore();
+  },
+};
+
+// ChartJSNodeCanvas fresh-requires chart.js on construction (tens of ms): keep one per size.
+const renderers = new Map<string, ChartJSNodeCanvas>();
+
+function renderer(width: number, height: number): ChartJSNodeCanvas {
+  const key = `${width}x${height}`;
+  let r = renderers.get(key);
+  if (!r) {
+    r = new ChartJSNodeCanvas({
+      width,
+      height,
+      chartCallback: (ChartJS) => {
+        ChartJS.defaults.font.size = FONT_SIZE;
+        ChartJS.defaults.color = '#222222';
+        ChartJS.defaults.animation = false;
+        ChartJS.defaults.responsive = false;
+      },
+    });
+    renderers.set(key, r);
+  }
+  return r;
+}
+
+function withAlpha(hex: string, alpha: number): string {
+  const v = parseInt(hex.slice(1), 16);
+  return `rgba(${(v >> 16) & 255}, ${(v >> 8) & 255}, ${v & 255}, ${alpha})`;
+}
+
+type Pt = { x: number; y: number };
+const BAND_SUFFIX = '\u0000band';
+
+/** Render a line chart (one line per series, optional +-yErr bands) to a PNG buffer. */
+export function lineChartPng(spec: LineChartSpec): Buffer {
+  const width = spec.width ?? 900;
+  const height = spec.height ?? 560;
+  const datasets: ChartDataset<'line', Pt[]>[] = [];
+  spec.series.forEach((s, i) => {
+    if (s.x.length !== s.y.length) {
+      throw new Error(`lineChartPng: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`);
+    }
+    if (s.yErr && s.yErr.length !== s.y.length) {
+      throw new Error(`lineChartPng: series "${s.label}" has ${s.yErr.length} yErr values for ${s.y.length} points`);
+    }
+    const colour = PALETTE[i % PALETTE.length];
+    const dash = i >= PALETTE.length ? [8, 4] : [];
+    if (s.yErr) {
+      const err = s.yErr;
+      // On a log axis a band reaching <= 0 cannot be drawn: clamp its lower edge to a tenth of y.
+      const lo = s.x.map((x, j) => {
+        const v = s.y[j] - Math.abs(err[j]);
+        return { x, y: spec.logY && v <= 0 ? s.y[j] / 10 : v };
+      });
+      const hi = s.x.map((x, j) => ({ x, y: s.y[j] + Math.abs(err[j]) }));
+      const fill = withAlpha(colour, 0.18);
+      datasets.push({ label: s.label + BAND_SUFFIX, data: lo, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: fill, borderColor: fill });
+      // fill: '-1' shades the area between this (upper) edge and the lower edge pushed just before.
+      datasets.push({ label: s.label + BAND_SUFFIX, data: hi, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: fill, borderColor: fill });
+    }
+    datasets.push({
+      label: s.label,
+      data: s.x.map((x, j) => ({ x, y: s.y[j] })),
+      borderColor: colour,
+      backgroundColor: colour,
+      borderWidth: 2.5,
+      borderDash: dash,
+      pointRadius: s.x.length > 60 ? 0 : 3,
+      fill: false,
+      tension: 0,
+    });
+  });
+
+  const axisTitle = (text: string) => ({ display: true, text, font: { size: FONT_SIZE + 1 } });
+  const config: ChartConfiguration<'line', Pt[]> = {
+    type: 'line',
+    data: { datasets },
+    options: {
+      responsive: false,
+      animation: false,
+      parsing: false,
+      layout: { padding: 12 },
+      plugins: {
+        title: { display: true, text: spec.title, font: { size: TITLE_FONT_SIZE, weight: 'bold' } },
+        legend: {
+          display: true,
+          position: 'top',
+          labels: { font: { size: FONT_SIZE }, filter: (item) => !(item.text ?? '').endsWith(BAND_SUFFIX) },
+        },
+      },
+      scales: {
+        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: { font: { size: FONT_SIZE } } },
+        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: { font: { size: FONT_SIZE } } },
+      },
+    },
+    plugins: [whiteBackground],
+  };
+  return renderer(width, height).renderToBufferSync(config as ChartConfiguration, 'image/png');
+}
+
+export interface SampleGridOptions {
+  /** Tiles per row (default ceil(sqrt(n))). */
+  cols?: number;
+  /** Screen pixels per image pixel (default 8). */
+  scale?: number;
+  /** Text drawn above the grid. */
+  title?: string;
+  /** One caption per tile, drawn under it (e.g. predicted class and confidence). */
+  labels?: string[];
+}
+
+const GAP = 1;
+const GAP_COLOUR = '#808080';
+const GRID_TITLE_H = 30;
+const GRID_LABEL_H = 18;
+
+/** Pixel size of the PNG that `sampleGridPng` produces (exported for tests and layout). */
+export function sampleGridSize(n: number, opts: SampleGridOptions = {}): { width: number; height: number; cols: number; rows: number } {
+  const scale = opts.scale ?? 8;
+  const cols = Math.max(1, Math.min(n, opts.cols ?? Math.ceil(Math.sqrt(n))));
+  const rows = Math.max(1, Math.ceil(n / cols));
+  const tile = 8 * scale;
+  const labelH = opts.labels ? GRID_LABEL_H : 0;
+  const titleH = opts.title ? GRID_TITLE_H : 0;
+  return {
+    width: cols * tile + (cols + 1) * GAP,
+    height: titleH + rows * (tile + labelH) + (rows + 1) * GAP,
+    cols,
+    rows,
+  };
+}
+
+/**
+ * Draw n 8x8 images (n x 64 values, row-major, in [-1, 1]) as a grid of tiles separated by
+ * 1-px grey gaps. As in the data, +1 (full ink) is white and -1 (paper) is black; values
+ * outside [-1, 1] are clipped, NaN is drawn red so it cannot pass for a digit.
+ */
+export function sampleGridPng(images: Float64Array, n: number, opts: SampleGridOptions = {}): Buffer {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`sampleGridPng: n must be a positive integer, got ${n}`);
+  if (images.length < n * 64) throw new Error(`sampleGridPng: need ${n * 64} values for ${n} images, got ${images.length}`);
+  if (opts.labels && opts.labels.length < n) throw new Error(`sampleGridPng: ${opts.labels.length} labels for ${n} images`);
+  const scale = opts.scale ?? 8;
+  if (!Number.isInteger(scale) || scale < 1) throw new Error(`sampleGridPng: scale must be a positive integer, got ${scale}`);
+  const { width, height, cols } = sampleGridSize(n, opts);
+  const tile = 8 * scale;
+  const labelH = opts.labels ? GRID_LABEL_H : 0;
+  const titleH = opts.title ? GRID_TITLE_H : 0;
+
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  if (opts.title) {
+    ctx.fillStyle = '#111111';
+    ctx.font = 'bold 16px sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(opts.title, width / 2, GRID_TITLE_H / 2, width - 4);
+  }
+  // Grey gap lines between and around the tiles.
+  ctx.fillStyle = GAP_COLOUR;
+  ctx.fillRect(0, titleH, width, height - titleH);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.font = '14px sans-serif';
+  for (let i = 0; i < n; i++) {
+    const x0 = GAP + (i % cols) * (tile + GAP);
+    const y0 = titleH + GAP + Math.floor(i / cols) * (tile + labelH + GAP);
+    for (let p = 0; p < 64; p++) {
+      const v = images[i * 64 + p];
+      if (Number.isNaN(v)) {
+        ctx.fillStyle = '#ff0000';
+      } else {
+        const g = Math.round(((Math.min(1, Math.max(-1, v)) + 1) / 2) * 255);
+        ctx.fillStyle = `rgb(${g},${g},${g})`;
+      }
+      ctx.fillRect(x0 + (p % 8) * scale, y0 + Math.floor(p / 8) * scale, scale, scale);
+    }
+    if (opts.labels) {
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(x0, y0 + tile, tile, labelH);
+      ctx.fillStyle = '#111111';
+      ctx.fillText(opts.labels[i], x0 + tile / 2, y0 + tile + labelH / 2, tile);
+    }
+  }
+  return canvas.toBuffer('image/png');
+}

@@ -1,0 +1,15 @@
+/**
+ * A user-facing error: one line that names the file, the field and the allowed range.
+ * The CLI prints `message` alone (no stack) and exits 1; anything else is a bug.
+ */
+export class GradepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GradepError';
+  }
+}
+
+/** Error for a value outside its allowed range; `where` is e.g. "circuits/x.json: relax.T". */
+export function rangeError(where: string, value: unknown, allowed: string): GradepError {
+  return new GradepError(`${where}: got ${JSON.stringify(value)}, allowed ${allowed}`);
+}

@@ -1,0 +1,113 @@
+/** End-to-end runs of every command on tiny budgets, through the built CLI (npm test builds first). */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packagePath } from '../src/util/paths.js';
+
+const CLI = packagePath('dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'gradep-cli-'));
+
+function gradep(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 170_000, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function json(r: { code: number | null; out: string; err: string }) {
+  expect(r.code, r.err).toBe(0);
+  return JSON.parse(r.out); // exactly one JSON document on stdout
+}
+
+describe('gradep CLI', () => {
+  const run = join(dir, 'run');
+  const ck = join(run, 'checkpoint.json');
+
+  it('--help works for every command', () => {
+    for (const c of ['train', 'velocity', 'grad', 'sample', 'demo', 'circuit', 'plot-log']) {
+      const r = gradep(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('Usage: gradep ' + c);
+    }
+  });
+
+  it('train, then resume', () => {
+    const a = json(gradep('train', '--steps', '2', '--batch', '16', '--relax', 'equilibrium', '--out', run, '--json'));
+    expect(a.step).toBe(2);
+    expect(existsSync(ck)).toBe(true);
+    const again = gradep('train', '--steps', '3', '--batch', '16', '--relax', 'equilibrium', '--out', run);
+    expect(again.code).toBe(1);
+    expect(again.err.trim().split('\n')).toHaveLength(1);
+    expect(again.err).toMatch(/checkpoint already exists; pass --resume/);
+    const b = json(gradep('train', '--steps', '3', '--batch', '16', '--relax', 'equilibrium', '--out', run, '--resume', '--json'));
+    expect(b.step).toBe(3);
+    const log = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(Object.keys(log[0])).toEqual(expect.arrayContaining(['step', 'flow_mse', 'grad_norm', 'free_residual_max', 'seconds']));
+  });
+
+  it('velocity in both modes', () => {
+    const pts = join(dir, 'pts.json');
+    writeFileSync(pts, JSON.stringify([Array(64).fill(0.1), Array(64).fill(-0.5)]));
+    for (const mode of ['spring', 'energy_gd']) {
+      const v = json(gradep('velocity', '--checkpoint', ck, '--points', pts, '--mode', mode, '--relax', 'equilibrium', '--json'));
+      expect(v.velocities).toHaveLength(2);
+      expect(v.velocities[0]).toHaveLength(64);
+      expect(v.velocities[0].every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('grad --exact agrees with the GradEP estimate', () => {
+    const pairs = join(dir, 'pairs.json');
+    const row = (f: (j: number) => number) => Array.from({ length: 64 }, (_, j) => f(j));
+    writeFileSync(pairs, JSON.stringify({ xt: [row((j) => Math.sin(j)), row((j) => Math.cos(j) * 0.5)], ut: [row((j) => 0.3 * Math.cos(2 * j)), row((j) => -0.2)] }));
+    const g = json(gradep('grad', '--checkpoint', ck, '--pairs', pairs, '--beta', '1e-3', '--relax', 'equilibrium', '--exact', '--json'));
+    expect(g.grads.W0).toHaveLength(128);
+    expect(g.exact.W1[0]).toHaveLength(128);
+    expect(g.cosine).toBeGreaterThanOrEqual(0.999);
+    expect(g.rel_error).toBeLessThanOrEqual(1e-2);
+  });
+
+  it('sample writes samples and a PNG grid', () => {
+    const out = join(dir, 's.json');
+    const r = json(gradep('sample', '--checkpoint', ck, '--n', '4', '--t1', '0.03', '--out', out, '--png', '--json'));
+    expect(r.evaluations).toBe(4);
+    const s = JSON.parse(readFileSync(out, 'utf8'));
+    expect(s.samples).toHaveLength(4);
+    expect(readFileSync(join(dir, 's.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('demo on a tiny budget writes checkpoint, loss curve and sample grid', () => {
+    const out = join(dir, 'demo');
+    const r = json(gradep('demo', '--steps', '2', '--batch', '16', '--samples', '4', '--out', out, '--json'));
+    for (const f of [r.checkpoint, r.loss_png, r.samples_png]) expect(existsSync(f)).toBe(true);
+  });
+
+  it('bad input: one-line errors, exit 1; usage errors exit 2', () => {
+    const bad = join(dir, 'bad-circuit.json');
+    writeFileSync(bad, JSON.stringify({ format: 'gradep-circuit/1', spring: { lambda: 'stiff' } }));
+    const r1 = gradep('circuit', bad);
+    expect(r1.code).toBe(1);
+    expect(r1.err.trim()).toMatch(/bad-circuit\.json: spring\.lambda: got "stiff", allowed a number > 0 and <= 10000$/);
+    const r2 = gradep('sample', '--checkpoint', join(dir, 'none.json'), '--out', join(dir, 'x.json'));
+    expect(r2.code).toBe(1);
+    expect(r2.err.trim()).toMatch(/none\.json: checkpoint not found$/);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+    const r3 = gradep('train', '--batch', '0');
+    expect(r3.code).toBe(2);
+    expect(r3.err).toMatch(/--batch: got "0", allowed an integer 2\.\.1797/);
+    expect(gradep('train', '--no-such-flag').code).toBe(2);
+    const pts = join(dir, 'badpts.json');
+    writeFileSync(pts, JSON.stringify([[1, 2, 3]]));
+    const r4 = gradep('velocity', '--checkpoint', ck, '--points', pts);
+    expect(r4.code).toBe(1);
+    expect(r4.err.trim()).toMatch(/badpts\.json: points\[0\]: expected an array of 64 finite numbers$/);
+  });
+
+  it('circuit --schema documents every field', () => {
+    const r = gradep('circuit', '--schema');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('`spring.lambda`');
+    expect(r.out).toContain('`relax.tol`');
+  });
+});

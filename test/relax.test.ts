@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { PAPER_DIMS, type Params, type PhaseInputs, stateSize } from '../src/dynamics/network.js';
+import { DEFAULT_EQUILIBRIUM, relaxEquilibrium, relaxPaper, residuals } from '../src/solvers/relax.js';
+import { freeStart, nudgeTargets } from '../src/learning/gradep.js';
+import { initParams } from '../src/learning/init.js';
+import { loadCheckpoint } from '../src/learning/checkpoint.js';
+import { packagePath } from '../src/util/paths.js';
+import { loadDigits } from '../src/data/optdigits.js';
+import { randomVectors } from './helpers/fixtures.js';
+
+const d = PAPER_DIMS;
+const N = stateSize(d);
+const TRAINED = packagePath('reports', 'quick', 'checkpoint.json');
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Points like those seen in training: x_t between noise and data. */
+function flowPoints(B: number, seed: number): Float64Array {
+  const data = loadDigits('tes');
+  const x0 = randomVectors(B * 64, seed);
+  const xt = new Float64Array(B * 64);
+  for (let b = 0; b < B; b++) {
+    const t = (b + 0.5) / B;
+    for (let j = 0; j < 64; j++) xt[b * 64 + j] = (1 - t) * x0[b * 64 + j] + t * data.images[(b * 37) * 64 + j];
+  }
+  return xt;
+}
+
+function agree(p: Params, label: string, withNudge: boolean) {
+  const B = 6;
+  const xt = flowPoints(B, 11);
+  const ut = randomVectors(B * 64, 12);
+  const ph: PhaseInputs = withNudge
+    ? { lambda: 15, betaKappa: 1.25e-3 * 900, xt, xtarget: nudgeTargets(xt, ut, 2, 15) }
+    : { lambda: 15, betaKappa: 0, xt, xtarget: null };
+  const sEq = freeStart(d, xt, B);
+  const st = relaxEquilibrium(p, d, sEq, ph, { ...DEFAULT_EQUILIBRIUM, tol: 1e-10 }, 0, B);
+  expect(st.unconverged, label).toBe(0);
+  const sGd = freeStart(d, xt, B);
+  relaxPaper(p, d, sGd, ph, { eps: 0.1, T: 4000 }, 0, B);
+  expect(Math.max(...residuals(p, d, sGd, ph, 0, B)), `${label}: long gradient flow converged`).toBeLessThan(1e-8);
+  expect(maxAbsDiff(sEq, sGd), `${label}: same fixed point`).toBeLessThan(1e-6);
+  // The accelerated solve needs far fewer force evaluations than the paper's 300 steps.
+  expect(st.iterationsMax, label).toBeLessThan(120);
+}
+
+describe('equilibrium relaxation reaches the fixed point of long gradient flow', () => {
+  it('on the paper initialisation (free and nudged phases)', () => {
+    const p = initParams(d, 1);
+    agree(p, 'init free', false);
+    agree(p, 'init nudged', true);
+  });
+  it.runIf(existsSync(TRAINED))('on trained weights (reports/quick checkpoint)', () => {
+    const p = loadCheckpoint(TRAINED).params;
+    agree(p, 'trained free', false);
+    agree(p, 'trained nudged', true);
+  });
+  it('reports iterations and residuals; an impossible tolerance ends in the safe fallback', () => {
+    const p = initParams(d, 2);
+    const B = 2;
+    const xt = flowPoints(B, 3);
+    const s = freeStart(d, xt, B);
+    const st = relaxEquilibrium(p, d, s, { lambda: 15, betaKappa: 0, xt, xtarget: null }, { ...DEFAULT_EQUILIBRIUM, tol: 1e-30, maxIter: 5, fallbackIter: 3 }, 0, B);
+    expect(st.fallbacks).toBe(2);
+    expect(st.unconverged).toBe(2);
+    expect(st.residualMax).toBeGreaterThan(0);
+    expect(Number.isFinite(st.residualMax)).toBe(true);
+    expect(s.every(Number.isFinite)).toBe(true);
+  });
+  it('paper relaxation of 300 steps at init leaves a small residual (the reference converges there)', () => {
+    const p = initParams(d, 1);
+    const B = 4;
+    const xt = flowPoints(B, 5);
+    const s = freeStart(d, xt, B);
+    const st = relaxPaper(p, d, s, { lambda: 15, betaKappa: 0, xt, xtarget: null }, { eps: 0.1, T: 300 }, 0, B);
+    expect(st.residualMax).toBeLessThan(1e-3);
+    void N;
+  });
+});
