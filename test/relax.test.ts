@@ -7,7 +7,7 @@ import { initParams } from '../src/learning/init.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
 import { packagePath } from '../src/util/paths.js';
 import { loadDigits } from '../src/data/optdigits.js';
-import { randomVectors } from './helpers/fixtures.js';
+import { randomParams, randomVectors } from './helpers/fixtures.js';
 
 const d = PAPER_DIMS;
 const N = stateSize(d);
@@ -59,6 +59,30 @@ describe('equilibrium relaxation reaches the fixed point of long gradient flow',
     const p = loadCheckpoint(TRAINED).params;
     agree(p, 'trained free', false);
     agree(p, 'trained nudged', true);
+  });
+  it('on strongly nonlinear tiny networks (several minima) it converges, and mostly to the gradient-flow minimum', () => {
+    // A fast solver cannot promise the flow's basin when the energy has several minima close
+    // to the start; the energy safeguard keeps it a descent method. Measured: 3-5 of 240
+    // samples end in another (lower) minimum here; none do on the paper network above.
+    const t = { nx: 4, n1: 5, n2: 3 };
+    let same = 0;
+    let total = 0;
+    for (let seed = 0; seed < 25; seed++) {
+      const p = randomParams(t, seed, 1.2);
+      const B = 4;
+      const xt = randomVectors(B * t.nx, 100 + seed);
+      const ph: PhaseInputs = { lambda: 3, betaKappa: 0, xt, xtarget: null };
+      const sEq = freeStart(t, xt, B);
+      const st = relaxEquilibrium(p, t, sEq, ph, { ...DEFAULT_EQUILIBRIUM, tol: 1e-11 }, 0, B);
+      expect(st.unconverged).toBe(0);
+      const sGd = freeStart(t, xt, B);
+      relaxPaper(p, t, sGd, ph, { eps: 0.05, T: 20000 }, 0, B);
+      for (let b = 0; b < B; b++) {
+        total++;
+        if (maxAbsDiff(sEq.subarray(b * 12, b * 12 + 12), sGd.subarray(b * 12, b * 12 + 12)) < 1e-7) same++;
+      }
+    }
+    expect(same / total).toBeGreaterThanOrEqual(0.95);
   });
   it('reports iterations and residuals; an impossible tolerance ends in the safe fallback', () => {
     const p = initParams(d, 2);

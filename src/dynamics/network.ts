@@ -174,6 +174,31 @@ export function gradFromDrives(
   return sq;
 }
 
+/**
+ * F(s) of one sample from drives already in `sc` (no extra matrix products):
+ * r1.(W0 x + b0) + r2.(W1 r1 + b1) = r1.a1 + r2.b1, so E = 1/2|s|^2 - bx.x - r1.a1 - r2.b1.
+ */
+export function freeEnergyFromDrives(p: Params, d: Dims, s: Float64Array, off: number, ph: PhaseInputs, b: number, sc: Scratch): number {
+  const { nx, n1, n2 } = d;
+  const N = nx + n1 + n2;
+  let e = 0;
+  for (let n = 0; n < N; n++) e += 0.5 * s[off + n] * s[off + n];
+  const xo = b * nx;
+  for (let j = 0; j < nx; j++) {
+    const x = s[off + j];
+    e -= p.bx[j] * x;
+    const dt = x - ph.xt[xo + j];
+    e += 0.5 * ph.lambda * dt * dt;
+    if (ph.betaKappa !== 0) {
+      const dg = x - (ph.xtarget as Float64Array)[xo + j];
+      e += 0.5 * ph.betaKappa * dg * dg;
+    }
+  }
+  for (let i = 0; i < n1; i++) e -= sc.rd1[2 * i] * sc.a1[i];
+  for (let k = 0; k < n2; k++) e -= sc.rd2[2 * k] * p.b1[k];
+  return e;
+}
+
 /** E(s) of one sample (PAPER.md energy; the visible layer is linear). */
 export function energyOf(p: Params, d: Dims, s: Float64Array, off: number, sc: Scratch): number {
   computeDrives(p, d, s, off, sc);

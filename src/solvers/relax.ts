@@ -13,6 +13,7 @@
  */
 import {
   computeDrives,
+  freeEnergyFromDrives,
   type Dims,
   gradFromDrives,
   type Params,
@@ -44,8 +45,8 @@ export interface EquilibriumOptions {
 export const DEFAULT_EQUILIBRIUM: EquilibriumOptions = {
   tol: 1e-6,
   maxIter: 300,
-  memory: 6,
-  eta: 0.5,
+  memory: 10,
+  eta: 1,
   fallbackIter: 2000,
   fallbackEps: 0.1,
 };
@@ -145,6 +146,7 @@ class AndersonWork {
   readonly A: Float64Array; // m x m solve copy
   readonly rhs: Float64Array;
   readonly best: Float64Array;
+  readonly sPrev: Float64Array;
   readonly sc: Scratch;
   constructor(readonly N: number, readonly m: number, d: Dims) {
     this.g = new Float64Array(N);
@@ -158,6 +160,7 @@ class AndersonWork {
     this.A = new Float64Array(m * m);
     this.rhs = new Float64Array(m);
     this.best = new Float64Array(N);
+    this.sPrev = new Float64Array(N);
     this.sc = new Scratch(d);
   }
 }
@@ -249,14 +252,16 @@ function anderson(
   m: number,
   w: AndersonWork,
 ): { iters: number; evals: number; res: number; fallback: boolean } {
-  const { N, g, gm, f, fPrev, gmPrev, dF, dG, gram, A, rhs, best, sc } = w;
+  const { N, g, gm, f, fPrev, gmPrev, dF, dG, gram, A, rhs, best, sPrev, sc } = w;
   const off = b * N;
   const nx = d.nx;
   const px = 1 / (1 + ph.lambda + ph.betaKappa);
-  let eta = opt.eta;
+  const eta = opt.eta;
   let count = 0; // history columns in use
   let slot = 0; // next ring-buffer slot
-  let havePrev = false;
+  let havePrev = false; // an accepted previous iterate exists (sPrev, Fprev, fPrev)
+  let Fprev = Infinity;
+  let scale = 1; // backtracking factor of the plain step after a rejected move
   let bestRes = Infinity;
   let evals = 0;
   let it = 0;
@@ -264,31 +269,31 @@ function anderson(
     computeDrives(p, d, s, off, sc);
     evals++;
     const res = Math.sqrt(gradFromDrives(d, s, off, ph, b, sc, g, 0));
+    const F = freeEnergyFromDrives(p, d, s, off, ph, b, sc);
+    // Energy safeguard: the gradient flow never climbs F, so a move that does (beyond
+    // round-off) may be jumping to another basin. Reject it and take a backtracked plain
+    // step from the last accepted point instead; this keeps the solve on the flow's fixed point.
+    if (havePrev && !(F <= Fprev + 1e-9 * (1 + Math.abs(Fprev)))) {
+      scale *= 0.5;
+      count = 0;
+      slot = 0;
+      if (scale < 1e-6) break; // no descent possible from sPrev: leave it to the fallback
+      for (let n = 0; n < N; n++) s[off + n] = sPrev[n] + scale * fPrev[n];
+      continue;
+    }
     if (res < bestRes) {
       bestRes = res;
       for (let n = 0; n < N; n++) best[n] = s[off + n];
     }
     if (res <= opt.tol) return { iters: it, evals, res, fallback: false };
     if (it === opt.maxIter) break;
-    if (!Number.isFinite(res) || res > 1e3 * bestRes + 1) {
-      // Diverging: restart from the best point with a smaller step and no history.
-      for (let n = 0; n < N; n++) s[off + n] = best[n];
-      eta *= 0.5;
-      count = 0;
-      slot = 0;
-      havePrev = false;
-      continue;
-    }
     for (let n = 0; n < N; n++) {
       const step = -eta * (n < nx ? px : 1) * g[n];
       f[n] = step;
       gm[n] = s[off + n] + step;
     }
-    if (m === 0) {
-      for (let n = 0; n < N; n++) s[off + n] = gm[n];
-      continue;
-    }
-    if (havePrev) {
+    // Anderson history uses consecutive accepted iterates only (a backtrack reset it).
+    if (havePrev && m > 0 && scale === 1) {
       const col = slot * N;
       for (let n = 0; n < N; n++) {
         dF[col + n] = f[n] - fPrev[n];
@@ -305,9 +310,12 @@ function anderson(
       }
       slot = (slot + 1) % m;
     }
+    for (let n = 0; n < N; n++) sPrev[n] = s[off + n];
     fPrev.set(f);
     gmPrev.set(gm);
+    Fprev = F;
     havePrev = true;
+    scale = 1;
     let ok = false;
     if (count > 0) {
       for (let c = 0; c < count; c++) {
@@ -328,13 +336,11 @@ function anderson(
     }
     if (!ok) {
       for (let n = 0; n < N; n++) s[off + n] = gm[n];
-      if (count > 0) {
-        count = 0;
-        slot = 0;
-      }
+      count = 0;
+      slot = 0;
     }
   }
-  // Fallback: plain preconditioned gradient steps from the best iterate.
+  // Fallback: plain preconditioned gradient steps (the paper dynamics) from the best iterate.
   for (let n = 0; n < N; n++) s[off + n] = best[n];
   let res = bestRes;
   const e = opt.fallbackEps;
