@@ -18,11 +18,11 @@ describe('circuit files', () => {
     expect(c.relax.T).toBe(300);
   });
   const cases: [string, (c: any) => void, RegExp][] = [
-    ['unknown field', (c) => (c.spring.stiffness = 3), /^bad\.json: spring\.stiffness: unknown field, allowed fields here: lambda$/],
+    ['unknown field', (c) => (c.spring.stiffness = 3), /^bad\.json: spring\.stiffness: unknown field, allowed fields here: lambda, g_dtod$/],
     ['wrong type', (c) => (c.relax.T = '300'), /^bad\.json: relax\.T: got "300", allowed an integer >= 1 and <= 1000000$/],
     ['out of range', (c) => (c.nudge.beta = -1), /^bad\.json: nudge\.beta: got -1, allowed a number > 0 and <= 1$/],
     ['non-integer', (c) => (c.layers.hidden1 = 12.5), /^bad\.json: layers\.hidden1: got 12\.5, allowed an integer/],
-    ['bad enum', (c) => (c.relax.method = 'rk4'), /^bad\.json: relax\.method: got "rk4", allowed one of "paper", "equilibrium"$/],
+    ['bad enum', (c) => (c.relax.method = 'rk4'), /^bad\.json: relax\.method: got "rk4", allowed one of "paper", "equilibrium", "transient"$/],
     ['wrong format', (c) => (c.format = 'other/1'), /^bad\.json: format: got "other\/1", allowed "gradep-circuit\/1"$/],
     ['unstable paper dynamics', (c) => (c.spring.lambda = 25), /^bad\.json: relax\.epsilon: got 0\.1, allowed epsilon \* \(1 \+ lambda \+ beta \(alpha lambda\)\^2\) < 2, i\.e\. epsilon < 0\.0686/],
   ];

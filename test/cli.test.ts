@@ -104,6 +104,34 @@ describe('gradep CLI', () => {
     expect(r4.err.trim()).toMatch(/badpts\.json: points\[0\]: expected an array of 64 finite numbers$/);
   });
 
+  it('relax on a realised chip reports voltages, settle time, energy and a trace', () => {
+    const pts = join(dir, 'rpts.json');
+    const row = (f: (j: number) => number) => Array.from({ length: 64 }, (_, j) => f(j));
+    writeFileSync(pts, JSON.stringify({ xt: [row((j) => Math.sin(j))], ut: [row((j) => 0.2 * Math.cos(j))] }));
+    const r = json(gradep('relax', '--circuit', packagePath('circuits', 'ideal-continuous.json'), '--points', pts, '--trace', '3', '--json'));
+    expect(r.final_voltages_v[0]).toHaveLength(320);
+    expect(r.settle_time_s).toBeGreaterThan(0);
+    expect(r.settle_time_s).toBeLessThan(r.time_s);
+    expect(r.energy_j_per_sample).toBeGreaterThan(0);
+    expect(r.trace).toHaveLength(3);
+    const p = json(gradep('relax', '--circuit', packagePath('circuits', 'reram.json'), '--points', pts, '--phase', 'plus', '--time', '5e-9', '--json'));
+    expect(p.time_s).toBe(5e-9);
+    expect(p.settle_time_s).toBe(null);
+  });
+
+  it('trains in situ on the ReRAM preset and samples on a chip', () => {
+    const out = join(dir, 'insitu');
+    const r = json(gradep('train', '--circuit', packagePath('circuits', 'reram.json'), '--steps', '1', '--batch', '4', '--out', out, '--json'));
+    expect(r.step).toBe(1);
+    const row = JSON.parse(readFileSync(join(out, 'log.jsonl'), 'utf8').trim());
+    expect(row.physical_time_s).toBeCloseTo(50e-9, 15);
+    expect(row.energy_j).toBeGreaterThan(0);
+    const s = json(gradep('sample', '--checkpoint', join(out, 'checkpoint.json'), '--circuit', packagePath('circuits', 'reram.json'), '--n', '2', '--t1', '0.01', '--out', join(dir, 'chip-s.json'), '--json'));
+    expect(s.evaluations).toBe(2);
+    expect(s.physical.time_per_sample_s).toBeCloseTo(60e-9, 15);
+    expect(s.physical.energy_per_sample_j).toBeGreaterThan(0);
+  });
+
   it('circuit --schema documents every field', () => {
     const r = gradep('circuit', '--schema');
     expect(r.code).toBe(0);

@@ -106,3 +106,32 @@ describe('equilibrium relaxation reaches the fixed point of long gradient flow',
     void N;
   });
 });
+
+describe('worker engine', () => {
+  it('gives bit-identical results to the local engine, clamped phases included', async () => {
+    const { LocalEngine, WorkerEngine } = await import('../src/solvers/engine.js');
+    const p = initParams(d, 4);
+    const B = 24;
+    const xt = flowPoints(B, 21);
+    const xtarget = nudgeTargets(xt, randomVectors(B * 64, 22), 2, 15);
+    const spec = { method: 'equilibrium' as const, paper: { eps: 0.1, T: 300 }, equilibrium: DEFAULT_EQUILIBRIUM };
+    const w = new WorkerEngine(2);
+    try {
+      for (const ph of [
+        { lambda: 15, betaKappa: 0, xt, xtarget: null },
+        { lambda: 15, betaKappa: 1.125, xt, xtarget },
+        { lambda: 15, betaKappa: 0, xt, xtarget: null, clampX: true },
+      ] as PhaseInputs[]) {
+        const a = freeStart(d, xt, B);
+        const b = freeStart(d, xt, B);
+        const sa = await new LocalEngine().relax(p, d, a, ph, spec);
+        const sb = await w.relax(p, d, b, ph, spec);
+        expect(b).toEqual(a);
+        expect(sb.evaluations).toBe(sa.evaluations);
+        if (ph.clampX) for (let i = 0; i < B; i++) expect(a.subarray(i * N, i * N + 64)).toEqual(xt.subarray(i * 64, i * 64 + 64));
+      }
+    } finally {
+      await w.close();
+    }
+  });
+});

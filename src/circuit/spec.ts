@@ -33,13 +33,16 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       doc: 'activation element',
       fields: {
         kind: { kind: 'enum', values: ['scaled_tanh_silu'], default: 'scaled_tanh_silu', doc: 'rho(u) = 10 tanh(silu(u)/10) (PAPER.md)' },
+        gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each neuron\'s activation gain: relative std, gain = 1 + gain_dtod N(0,1)' },
+        offset_dtod: { kind: 'number', unit: '', min: 0, max: 10, default: 0, doc: 'device-to-device input offset of each activation element: absolute std in units of V_unit, rho_i(u) = gain_i rho(u - offset_i)' },
       },
     },
     spring: {
       kind: 'object',
       doc: 'spring element tying x to x_t',
       fields: {
-        lambda: { kind: 'number', unit: '', gt: 0, max: 1e4, default: 15, doc: 'spring stiffness lambda (relative to the node leak, dimensionless)' },
+        lambda: { kind: 'number', unit: '', gt: 0, max: 1e4, default: 15, doc: 'spring stiffness lambda (relative to the node leak, dimensionless); spring conductance = lambda G_L' },
+        g_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each spring conductance: relative std (normal, truncated at 0)' },
       },
     },
     readout: {
@@ -53,14 +56,87 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       kind: 'object',
       doc: 'nudge element (cost C = (alpha lambda)^2/2 |x - x_target|^2)',
       fields: {
-        beta: { kind: 'number', unit: '', gt: 0, max: 1, default: 1.25e-3, doc: 'nudge strength beta; phases at +beta and -beta' },
+        beta: { kind: 'number', unit: '', gt: 0, max: 1, default: 1.25e-3, doc: 'nudge strength beta; phases at +beta and -beta; nudge conductance = beta (alpha lambda)^2 G_L' },
+        g_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each nudge conductance: relative std (normal, truncated at 0)' },
+      },
+    },
+    node: {
+      kind: 'object',
+      doc: 'node capacitors and leak conductances (tau = C / G_L)',
+      fields: {
+        capacitance: { kind: 'number', unit: 'F', gt: 0, max: 1e-6, default: 100e-15, doc: 'node capacitance C to ground' },
+        c_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of C: relative std (normal, truncated at 1% of nominal)' },
+        g_leak: { kind: 'number', unit: 'S', gt: 0, max: 1, default: 10e-6, doc: 'leak conductance G_L realising the 1/2 u^2 terms; also the weight unit G_unit' },
+        gl_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of G_L: relative std (normal, truncated at 1% of nominal)' },
+        v_unit: { kind: 'number', unit: 'V', gt: 0, max: 100, default: 0.1, doc: 'voltage of one state unit: V = V_unit u' },
+      },
+    },
+    synapse: {
+      kind: 'object',
+      doc: 'differential conductance pairs: W = (G+ - G-) / G_unit, G_unit = G_L',
+      fields: {
+        g_min: { kind: 'number', unit: 'S', min: 0, max: 1, default: 0, doc: 'lowest programmable conductance' },
+        g_max: { kind: 'number', unit: 'S', gt: 0, max: 1e3, default: 1e3, doc: 'highest programmable conductance (the default is effectively unbounded: ideal)' },
+        bits: { kind: 'number', unit: '', integer: true, min: 0, max: 32, default: 0, doc: 'programmable levels per conductance = 2^bits evenly spaced on [g_min, g_max]; 0 = continuous' },
+        g_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each conductance: relative std, G = G_target (1 + g_dtod N(0,1)) frozen per chip (normal, truncated at 0)' },
+        nonreciprocity: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'breaks W_forward = W_backward: the backward path gets its own relative mismatch of this std (0 = reciprocal, the circuit keeps an energy)' },
+      },
+    },
+    dac: {
+      kind: 'object',
+      doc: 'DACs driving the spring and nudge sources (x_t, x_target)',
+      fields: {
+        bits: { kind: 'number', unit: '', integer: true, min: 0, max: 32, default: 0, doc: 'DAC resolution; 0 = ideal' },
+        v_range: { kind: 'number', unit: 'V', gt: 0, max: 100, default: 0.5, doc: 'DAC output range [-v_range, v_range] (values beyond clip)' },
+      },
+    },
+    noise: {
+      kind: 'object',
+      doc: 'Johnson-Nyquist thermal noise of every conductance (current noise intensity 2 k_B T_eff G_total per node)',
+      fields: {
+        temperature: { kind: 'number', unit: 'K', min: 0, max: 1e4, default: 0, doc: 'device temperature T; 0 = noiseless (ideal)' },
+        excess: { kind: 'number', unit: '', min: 0, max: 1e6, default: 0, doc: 'injected effective-temperature noise: T_eff = T (1 + excess)' },
+      },
+    },
+    measure: {
+      kind: 'object',
+      doc: 'how node voltages are read for the weight update and the velocity read-out',
+      fields: {
+        window: { kind: 'number', unit: 's', min: 0, max: 1, default: 0, doc: 'averaging window at the end of each phase (0 = one instantaneous read)' },
+        adc_bits: { kind: 'number', unit: '', integer: true, min: 0, max: 32, default: 0, doc: 'ADC resolution; 0 = ideal' },
+        adc_range: { kind: 'number', unit: 'V', gt: 0, max: 100, default: 1, doc: 'ADC input range [-adc_range, adc_range] (values beyond clip)' },
+        read_noise_std: { kind: 'number', unit: 'V', min: 0, max: 10, default: 0, doc: 'read noise per measurement: absolute std in volts' },
+      },
+    },
+    program: {
+      kind: 'object',
+      doc: 'writing weights to the conductances',
+      fields: {
+        write_noise_abs: { kind: 'number', unit: 'S', min: 0, max: 1, default: 0, doc: 'write noise: absolute std in siemens (added to the relative part)' },
+        write_noise_rel: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'write noise: std relative to the target conductance' },
+        drift_nu: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'power-law drift exponent: G(t) = G(t0) (t / t0)^-nu' },
+        drift_t0: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'drift reference time t0 after programming' },
+        read_time: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'time after programming at which a transferred chip is used (drift is applied for read_time > drift_t0)' },
+      },
+    },
+    transient: {
+      kind: 'object',
+      doc: 'physical-time simulation of each phase (relax.method = transient)',
+      fields: {
+        solver: { kind: 'enum', values: ['euler', 'euler_maruyama', 'heun', 'odex'], default: 'heun', doc: 'euler: fixed-step deterministic (= paper dynamics at dt = epsilon tau); euler_maruyama / heun: SDE with thermal noise; odex: adaptive deterministic (noise must be 0)' },
+        dt: { kind: 'number', unit: 's', gt: 0, max: 1, default: 1e-9, doc: 'fixed step of euler / euler_maruyama / heun (must be below the fastest time constant)' },
+        t_free: { kind: 'number', unit: 's', gt: 0, max: 10, default: 300e-9, doc: 'relaxation time of the free phase' },
+        t_nudge: { kind: 'number', unit: 's', gt: 0, max: 10, default: 100e-9, doc: 'relaxation time of each nudged phase (starts from the free phase end state)' },
+        rtol: { kind: 'number', unit: '', gt: 0, max: 1, default: 1e-6, doc: 'odex relative tolerance' },
+        atol: { kind: 'number', unit: '', gt: 0, max: 1, default: 1e-9, doc: 'odex absolute tolerance (state units u)' },
+        settle_tol: { kind: 'number', unit: '', gt: 0, max: 1, default: 1e-3, doc: 'settling time is when every node stays within settle_tol (state units u) of its final value' },
       },
     },
     relax: {
       kind: 'object',
       doc: 'relaxation of each phase',
       fields: {
-        method: { kind: 'enum', values: ['paper', 'equilibrium'], default: 'paper', doc: 'paper: T gradient steps of size epsilon (reference); equilibrium: Anderson-accelerated solve to tol' },
+        method: { kind: 'enum', values: ['paper', 'equilibrium', 'transient'], default: 'paper', doc: 'paper: T gradient steps of size epsilon (reference); equilibrium: Anderson-accelerated solve to tol; transient: the realised chip simulated in physical time (see transient.*)' },
         epsilon: { kind: 'number', unit: '', gt: 0, max: 1, default: 0.1, doc: 'paper step size epsilon = dt/tau' },
         T: { kind: 'number', unit: '', integer: true, min: 1, max: 1000000, default: 300, doc: 'paper steps per phase' },
         tol: { kind: 'number', unit: '', gt: 0, max: 1, default: 1e-6, doc: 'equilibrium: stop when the Euclidean norm of grad F of a sample is below tol (absolute)' },
@@ -78,11 +154,18 @@ export interface CircuitSpec {
   description: string;
   source: string;
   layers: { visible: number; hidden1: number; hidden2: number };
-  activation: { kind: 'scaled_tanh_silu' };
-  spring: { lambda: number };
+  activation: { kind: 'scaled_tanh_silu'; gain_dtod: number; offset_dtod: number };
+  spring: { lambda: number; g_dtod: number };
   readout: { alpha: number };
-  nudge: { beta: number };
-  relax: { method: 'paper' | 'equilibrium'; epsilon: number; T: number; tol: number; max_iter: number; memory: number; eta: number };
+  nudge: { beta: number; g_dtod: number };
+  node: { capacitance: number; c_dtod: number; g_leak: number; gl_dtod: number; v_unit: number };
+  synapse: { g_min: number; g_max: number; bits: number; g_dtod: number; nonreciprocity: number };
+  dac: { bits: number; v_range: number };
+  noise: { temperature: number; excess: number };
+  measure: { window: number; adc_bits: number; adc_range: number; read_noise_std: number };
+  program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number };
+  transient: { solver: 'euler' | 'euler_maruyama' | 'heun' | 'odex'; dt: number; t_free: number; t_nudge: number; rtol: number; atol: number; settle_tol: number };
+  relax: { method: 'paper' | 'equilibrium' | 'transient'; epsilon: number; T: number; tol: number; max_iter: number; memory: number; eta: number };
 }
 
 /** Validate a parsed circuit; `file` names it in errors. */
@@ -97,7 +180,26 @@ export function validateCircuit(raw: unknown, file: string): CircuitSpec {
       `${file}: relax.epsilon: got ${c.relax.epsilon}, allowed epsilon * (1 + lambda + beta (alpha lambda)^2) < 2, i.e. epsilon < ${(2 / stiff).toPrecision(4)} for this spring and nudge (the paper relaxation diverges otherwise)`,
     );
   }
+  if (c.synapse.g_max <= c.synapse.g_min) {
+    throw new GradepError(`${file}: synapse.g_max: got ${c.synapse.g_max} S, allowed > synapse.g_min (${c.synapse.g_min} S)`);
+  }
+  if (c.relax.method === 'transient') {
+    const tau = c.node.capacitance / c.node.g_leak;
+    const stiff = (1 + c.spring.lambda + c.nudge.beta * kappa) * (1 + 3 * c.node.c_dtod);
+    // Explicit fixed steps need dt well below the fastest time constant tau / (1 + lambda + beta kappa).
+    if (c.transient.solver !== 'odex' && c.transient.dt * stiff >= 1.9 * tau) {
+      throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed < ${((1.9 * tau) / stiff).toPrecision(3)} s (the fastest node time constant is tau/(1+lambda+beta kappa) = ${(tau / stiff).toPrecision(3)} s)`);
+    }
+    if (c.transient.solver === 'odex' && c.noise.temperature > 0) {
+      throw new GradepError(`${file}: transient.solver: got "odex" with noise.temperature ${c.noise.temperature} K, allowed "euler_maruyama" or "heun" when there is thermal noise (odex is deterministic)`);
+    }
+  }
   return c;
+}
+
+/** Time constant tau = C / G_L of a node (seconds). */
+export function tauOf(c: CircuitSpec): number {
+  return c.node.capacitance / c.node.g_leak;
 }
 
 export function loadCircuit(file: string): CircuitSpec {

@@ -19,9 +19,19 @@ import { GradepError } from '../util/errors.js';
 import { fmtTime, Progress } from './progress.js';
 import { intIn, posNum, readJson, rows, vectors } from './io.js';
 import type { Params } from '../dynamics/network.js';
+import { initParams } from '../learning/init.js';
+import { relaxOnChip } from '../experiments/relax-chip.js';
+import { generateOnChip } from '../flow/sample-chip.js';
+import { realiseChip } from '../chip/chip.js';
 import type { Dims } from '../dynamics/network.js';
 
 type Relax = 'paper' | 'equilibrium';
+type TrainRelax = Relax | 'transient';
+
+/** Ideal commands (velocity, grad) on a circuit whose own method is the transient: use equilibrium. */
+function idealMethod(c: CircuitSpec): Relax {
+  return c.relax.method === 'transient' ? 'equilibrium' : c.relax.method;
+}
 
 function out(json: boolean, doc: unknown, human: () => string): void {
   if (json) process.stdout.write(JSON.stringify(doc) + '\n');
@@ -61,7 +71,8 @@ interface TrainFlags {
   steps: number;
   batch: number;
   seed: number;
-  relax?: Relax;
+  relax?: TrainRelax;
+  chipSeed?: number;
   pairing: 'ot' | 'independent';
   out: string;
   resume?: boolean;
@@ -79,7 +90,7 @@ async function trainCommand(flags: TrainFlags, cmd: Command): Promise<{ step: nu
   let seconds = 0;
   const ck = await withEngine(cmd, (engine) =>
     runTraining(
-      { circuit, circuitFile, steps: flags.steps, batch: flags.batch, seed: flags.seed, pairing: flags.pairing, relax, outDir, resume: Boolean(flags.resume), checkpointEvery: flags.checkpointEvery, lr: flags.lr },
+      { circuit, circuitFile, steps: flags.steps, batch: flags.batch, seed: flags.seed, chipSeed: flags.chipSeed, pairing: flags.pairing, relax, outDir, resume: Boolean(flags.resume), checkpointEvery: flags.checkpointEvery, lr: flags.lr },
       engine,
       (e) => {
         if (e.type === 'start') {
@@ -87,7 +98,7 @@ async function trainCommand(flags: TrainFlags, cmd: Command): Promise<{ step: nu
           bar = new Progress('train', e.steps);
           bar.update(e.fromStep);
         } else if (e.type === 'step') {
-          bar?.update(e.row.step, `loss ${e.row.flow_mse.toFixed(4)} |g| ${e.row.grad_norm.toFixed(2)} ${e.row.seconds.toFixed(2)}s/step`);
+          bar?.update(e.row.step, `loss ${e.row.flow_mse.toFixed(4)} |g| ${e.row.grad_norm.toFixed(2)} ${e.row.seconds.toFixed(2)}s/step${e.row.energy_j !== undefined ? ` ${e.row.energy_j.toExponential(2)} J/step` : ''}`);
         } else if (e.type === 'done') seconds = e.seconds;
       },
     ),
@@ -101,7 +112,12 @@ function addTrainOptions(c: Command, defaults: { steps: number; batch: number; o
     .option('--steps <n>', 'total training steps', intIn('--steps', 1, 10_000_000), defaults.steps)
     .option('--batch <b>', 'flow-matching batch size (1797 = the whole data set)', intIn('--batch', 2, 1797), defaults.batch)
     .option('--seed <s>', 'run seed (init, data, noise and time streams)', intIn('--seed', 0, 2 ** 31 - 1), 0)
-    .addOption(defaults.relax ? relaxOption().default(defaults.relax) : relaxOption())
+    .addOption(
+      new Option('--relax <method>', 'relaxation: paper (T steps of epsilon), equilibrium (converge to tol), or transient (in situ: every phase a physical transient on the realised chip); default: the circuit\'s relax.method')
+        .choices(['paper', 'equilibrium', 'transient'])
+        .default(defaults.relax),
+    )
+    .option('--chip-seed <s>', 'chip seed (frozen mismatch) for transient training (default: --seed)', intIn('--chip-seed', 0, 2 ** 31 - 1))
     .addOption(new Option('--pairing <p>', 'noise-data pairing').choices(['ot', 'independent']).default('ot'))
     .option('--lr <lr>', 'Adam learning rate', posNum('--lr', 1), PAPER_RECIPE.lr)
     .option('--checkpoint-every <n>', 'write the checkpoint every n steps', intIn('--checkpoint-every', 1, 1_000_000), 25)
@@ -140,6 +156,37 @@ function lossFigure(logPath: string, pngPath: string, title: string): void {
   writeFileAtomic(pngPath, png);
 }
 
+function relaxCommand(flags: { circuit: string; checkpoint?: string; points: string; phase: 'free' | 'plus' | 'minus'; time?: number; seed: number; trace?: string | boolean }) {
+  const circuit = loadCircuit(flags.circuit);
+  const d = dimsOfCircuit(circuit);
+  const params = flags.checkpoint ? loadCheckpoint(flags.checkpoint).params : initParams(d, flags.seed);
+  const raw = readJson(flags.points, 'points');
+  const isPairs = !Array.isArray(raw);
+  const xt = vectors(isPairs ? (raw as { xt?: unknown }).xt : raw, d.nx, flags.points, isPairs ? 'xt' : 'points');
+  const ut = isPairs ? vectors((raw as { ut?: unknown }).ut, d.nx, flags.points, 'ut') : { n: xt.n, data: new Float64Array(xt.data.length) };
+  if (ut.n !== xt.n) throw new GradepError(`${flags.points}: ut: got ${ut.n} rows, allowed exactly as many as xt (${xt.n})`);
+  const nTrace = flags.trace === undefined || flags.trace === false ? 0 : flags.trace === true ? 20 : Number(flags.trace);
+  if (!Number.isInteger(nTrace) || nTrace < 0 || nTrace > 10000) throw new GradepError(`--trace: got ${JSON.stringify(flags.trace)}, allowed an integer 1..10000`);
+  const r = relaxOnChip(circuit, params, xt.data, ut.data, { phase: flags.phase, time: flags.time, seed: flags.seed, traceCount: nTrace });
+  const vu = circuit.node.v_unit;
+  const volts = (a: Float64Array) => rows(a.map((v) => v * vu), d.nx + d.n1 + d.n2);
+  return {
+    circuit: flags.circuit,
+    phase: flags.phase,
+    n: xt.n,
+    time_s: r.stats.time,
+    tau_s: r.tau,
+    solver: circuit.transient.solver,
+    steps: r.stats.steps,
+    evaluations: r.stats.evaluations,
+    settle_time_s: r.stats.settleTimeMax,
+    energy_j_per_sample: r.stats.energyMean,
+    final_voltages_v: volts(r.final),
+    measured_voltages_v: volts(r.measured),
+    trace: r.trace ? r.trace.times.map((t, k) => ({ t_s: t, voltages_v: r.trace!.states[k].map((s) => Array.from(s, (v) => v * vu)) })) : undefined,
+  };
+}
+
 function qualityTable(rowsIn: [string, QualityMetrics][]): string {
   const keys = ['fd', 'coverage', 'recognisability', 'class_balance', 'precision', 'recall', 'copy_rate', 'sharpness_w1'] as const;
   const head = ['set', 'n', ...keys];
@@ -176,7 +223,7 @@ export function registerCommands(program: Command): void {
       const pts = vectors(readJson(flags.points, 'points'), d.nx, flags.points, 'points');
       const v = new Float64Array(pts.data.length);
       const stats = await withEngine(cmd, (e) =>
-        velocity(e, flags.ema ? ck.ema_params : ck.params, d, pts.data, { mode: flags.mode, lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, flags.relax ?? ck.circuit.relax.method) }, v),
+        velocity(e, flags.ema ? ck.ema_params : ck.params, d, pts.data, { mode: flags.mode, lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, flags.relax ?? idealMethod(ck.circuit)) }, v),
       );
       out(Boolean(flags.json), { velocities: rows(v, d.nx), relax: stats }, () => JSON.stringify({ velocities: rows(v, d.nx) }));
     });
@@ -198,7 +245,7 @@ export function registerCommands(program: Command): void {
       const xt = vectors(raw.xt, d.nx, flags.pairs, 'xt');
       const ut = vectors(raw.ut, d.nx, flags.pairs, 'ut');
       if (xt.n !== ut.n) throw new GradepError(`${flags.pairs}: ut: got ${ut.n} rows, allowed exactly as many as xt (${xt.n})`);
-      const relax = relaxSpecOf(ck.circuit, flags.relax ?? ck.circuit.relax.method);
+      const relax = relaxSpecOf(ck.circuit, flags.relax ?? idealMethod(ck.circuit));
       if (flags.exact) relax.equilibrium = { ...relax.equilibrium, tol: Math.min(relax.equilibrium.tol, 1e-10) };
       const cfg = { lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, beta: flags.beta ?? ck.hyper.beta, relax };
       const r = await withEngine(cmd, (e) => gradepEstimate(e, ck.params, d, xt.data, ut.data, cfg));
@@ -224,27 +271,41 @@ export function registerCommands(program: Command): void {
     .addOption(relaxOption())
     .option('--seed <s>', 'sampling seed', intIn('--seed', 0, 2 ** 31 - 1), 0)
     .option('--ema', 'use the EMA weights')
+    .option('--circuit <file>', 'transfer the weights onto a realised chip of this circuit and generate on it (physical transients, measured read-out)')
+    .option('--chip-seed <s>', 'chip seed with --circuit', intIn('--chip-seed', 0, 2 ** 31 - 1), 0)
     .requiredOption('--out <file>', 'samples JSON file')
     .option('--png [file]', 'also write a PNG grid (default: next to --out)')
     .option('--json', 'print one JSON document (a summary; samples go to --out)')
-    .action(async (flags: { checkpoint: string; n: number; t1: number; dt: number; mode: VelocityMode; relax?: Relax; seed: number; ema?: boolean; out: string; png?: string | boolean; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { checkpoint: string; n: number; t1: number; dt: number; mode: VelocityMode; relax?: Relax; seed: number; ema?: boolean; circuit?: string; chipSeed: number; out: string; png?: string | boolean; json?: boolean }, cmd: Command) => {
       const ck = loadCheckpoint(flags.checkpoint);
       const d = dimsOfCircuit(ck.circuit);
-      const relax = flags.relax ?? 'equilibrium';
+      const relax = flags.circuit ? 'transient' : (flags.relax ?? 'equilibrium');
       const bar = new Progress('sample', Math.round(flags.t1 / flags.dt) + 1, Boolean(flags.json));
       const t0 = performance.now();
-      const r = await withEngine(cmd, (e) =>
-        generate(e, flags.ema ? ck.ema_params : ck.params, d, { mode: flags.mode, lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, relax), n: flags.n, t1: flags.t1, dt: flags.dt, seed: flags.seed, onStep: (k) => bar.update(k) }),
-      );
+      const weights = flags.ema ? ck.ema_params : ck.params;
+      let physical: { time_per_sample_s: number; energy_per_sample_j: number } | null = null;
+      let r: { samples: Float64Array; evaluations: number; relax?: unknown };
+      if (flags.circuit) {
+        const chipCircuit = loadCircuit(flags.circuit);
+        const cd = dimsOfCircuit(chipCircuit);
+        if (cd.nx !== d.nx || cd.n1 !== d.n1 || cd.n2 !== d.n2) throw new GradepError(`${flags.circuit}: layers: got ${cd.nx}-${cd.n1}-${cd.n2}, allowed the checkpoint's ${d.nx}-${d.n1}-${d.n2}`);
+        const g = await withEngine(cmd, (e) => generateOnChip(e, realiseChip(chipCircuit, cd, flags.chipSeed), weights, { mode: flags.mode, n: flags.n, t1: flags.t1, dt: flags.dt, seed: flags.seed, onStep: (k) => bar.update(k) }));
+        physical = { time_per_sample_s: g.timePerSample, energy_per_sample_j: g.energyPerSample };
+        r = g;
+      } else {
+        r = await withEngine(cmd, (e) =>
+          generate(e, weights, d, { mode: flags.mode, lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, relax as Relax), n: flags.n, t1: flags.t1, dt: flags.dt, seed: flags.seed, onStep: (k) => bar.update(k) }),
+        );
+      }
       const seconds = (performance.now() - t0) / 1000;
-      const doc = { format: 'gradep-samples/1', checkpoint: flags.checkpoint, step: ck.step, mode: flags.mode, relax, t1: flags.t1, dt: flags.dt, seed: flags.seed, ema: Boolean(flags.ema), n: flags.n, evaluations: r.evaluations, seconds, samples: rows(r.samples, d.nx) };
+      const doc = { format: 'gradep-samples/1', checkpoint: flags.checkpoint, step: ck.step, mode: flags.mode, relax, circuit: flags.circuit ?? null, chip_seed: flags.circuit ? flags.chipSeed : null, t1: flags.t1, dt: flags.dt, seed: flags.seed, ema: Boolean(flags.ema), n: flags.n, evaluations: r.evaluations, seconds, physical, samples: rows(r.samples, d.nx) };
       writeFileAtomic(flags.out, JSON.stringify(doc));
       let png: string | null = null;
       if (flags.png) {
         png = typeof flags.png === 'string' ? flags.png : flags.out.replace(/\.json$/i, '') + '.png';
         writeFileAtomic(png, sampleGridPng(r.samples, flags.n, { title: `${flags.mode}, t1 = ${flags.t1}, step ${ck.step}` }));
       }
-      const summary = { out: flags.out, png, n: flags.n, evaluations: r.evaluations, seconds, relax: r.relax };
+      const summary = { out: flags.out, png, n: flags.n, evaluations: r.evaluations, seconds, physical, relax: r.relax ?? null };
       out(Boolean(flags.json), summary, () => `wrote ${flags.n} samples to ${flags.out}${png ? ` and ${png}` : ''} in ${fmtTime(seconds)}`);
     });
 
@@ -284,6 +345,22 @@ export function registerCommands(program: Command): void {
       readJson; // (kept for symmetry of imports)
       lossFigure(flags.log, flags.out, flags.title);
       log(`wrote ${flags.out}`);
+    });
+
+  program
+    .command('relax')
+    .description('relax one batch on a realised chip in physical time; prints final voltages, settle time, dissipated energy (and the trace with --trace)')
+    .requiredOption('--circuit <file>', 'circuit file (any; simulated as a transient with its transient.* settings)')
+    .option('--checkpoint <file>', 'weights to program (default: the paper initialisation from --seed)')
+    .requiredOption('--points <file>', 'JSON array of 64-vectors x_t, or { "xt": [...], "ut": [...] } (ut needed for the nudged phases)')
+    .addOption(new Option('--phase <phase>', 'free phase, or a nudged phase from the free end state').choices(['free', 'plus', 'minus']).default('free'))
+    .option('--time <seconds>', 'relaxation time of the phase (default: transient.t_free or t_nudge)', posNum('--time', 10))
+    .option('--seed <s>', 'chip seed (mismatch) and noise seed', intIn('--seed', 0, 2 ** 31 - 1), 0)
+    .option('--trace [n]', 'also print the node voltages at n evenly spaced times (default 20)')
+    .option('--json', 'print one JSON document')
+    .action((flags: { circuit: string; checkpoint?: string; points: string; phase: 'free' | 'plus' | 'minus'; time?: number; seed: number; trace?: string | boolean; json?: boolean }) => {
+      const doc = relaxCommand(flags);
+      out(Boolean(flags.json), doc, () => `relaxed ${doc.n} point(s) on chip ${flags.seed} of ${doc.circuit} for ${doc.time_s} s: settle time ${doc.settle_time_s ?? 'n/a (fixed-step solver)'} s, energy ${doc.energy_j_per_sample.toExponential(3)} J per sample`);
     });
 
   program

@@ -14,6 +14,9 @@ import { initParams } from '../learning/init.js';
 import { adamStep, clipGradNorm, emaUpdate, newAdamState } from '../learning/optimizer.js';
 import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
 import { GradepError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { programWeights, realiseChip } from '../chip/chip.js';
+import { CircuitModel, type InsituConfig, insituEstimate } from '../learning/insitu.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 
@@ -38,7 +41,9 @@ export interface TrainOptions {
   batch: number;
   seed: number;
   pairing: Pairing;
-  relax: 'paper' | 'equilibrium';
+  relax: 'paper' | 'equilibrium' | 'transient';
+  /** Chip seed (mismatch draws) for transient (in-situ) training; default: the run seed. */
+  chipSeed?: number;
   outDir: string;
   resume: boolean;
   checkpointEvery: number;
@@ -55,6 +60,9 @@ export interface StepRow {
   minus_residual_max: number;
   unconverged: number;
   seconds: number;
+  /** In-situ (transient) runs: physical relaxation time of the step (s) and dissipated energy (J) for the batch. */
+  physical_time_s?: number;
+  energy_j?: number;
 }
 
 export type TrainEvent =
@@ -63,7 +71,8 @@ export type TrainEvent =
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'done'; step: number; seconds: number };
 
-export function relaxSpecOf(c: CircuitSpec, method: 'paper' | 'equilibrium' = c.relax.method): RelaxSpec {
+export function relaxSpecOf(c: CircuitSpec, method: 'paper' | 'equilibrium' | 'transient' = c.relax.method): RelaxSpec {
+  if (method === 'transient') throw new GradepError(`relax "transient" simulates a realised chip; this command needs "paper" or "equilibrium"`);
   return {
     method,
     paper: { eps: c.relax.epsilon, T: c.relax.T },
@@ -119,6 +128,31 @@ function truncateLog(path: string, step: number): void {
   writeFileAtomic(path, keep.length ? keep.join('\n') + '\n' : '');
 }
 
+/** In-situ training: the realised chip, reprogrammed from the digital weights before every step. */
+function insituSetup(o: TrainOptions, d: Dims, engine: RelaxEngine) {
+  const c = o.circuit;
+  const chip = realiseChip(c, d, o.chipSeed ?? o.seed);
+  const cfg = (step: number): InsituConfig => ({
+    lambda: c.spring.lambda,
+    alpha: c.readout.alpha,
+    beta: c.nudge.beta,
+    seed: o.seed,
+    stream: ['train', step],
+    transient: { solver: c.transient.solver, dt: c.transient.dt, window: c.measure.window, rtol: c.transient.rtol, atol: c.transient.atol, settleTol: c.transient.settle_tol },
+    tFree: c.transient.t_free,
+    tNudge: c.transient.t_nudge,
+  });
+  return {
+    chip,
+    estimate(p: Params, xt: Float64Array, ut: Float64Array, step: number) {
+      // Every device is rewritten from the digital weights with this step's write noise, so
+      // the chip state is a function of (weights, step) and resumed runs are exact.
+      programWeights(chip, p, new Rng(o.seed, 'program', step));
+      return insituEstimate(engine, new CircuitModel(chip), xt, ut, cfg(step));
+    },
+  };
+}
+
 export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent: (e: TrainEvent) => void = () => {}): Promise<Checkpoint> {
   const d: Dims = dimsOfCircuit(o.circuit);
   const data = loadDigits('tes'); // the generative model's training set; 'tra' never reaches training
@@ -155,7 +189,8 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
     mkdirSync(o.outDir, { recursive: true });
     truncateLog(logPath, 0);
   }
-  const relax = relaxSpecOf(o.circuit, o.relax);
+  const insitu = o.relax === 'transient' ? insituSetup(o, d, engine) : null;
+  const relax = insitu ? null : relaxSpecOf(o.circuit, o.relax);
   const adam = { lr: hyper.lr, beta1: hyper.adam_beta1, beta2: hyper.adam_beta2, eps: hyper.adam_eps, clip: hyper.clip };
   const t0 = performance.now();
   onEvent({ type: 'start', fromStep: ck.step, steps: o.steps, batch: o.batch, threads: engine.threads });
@@ -163,23 +198,45 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
   while (ck.step < o.steps) {
     const ts = performance.now();
     const batch = drawFlowBatch(data.images, data.n, d.nx, o.batch, o.pairing, o.seed, ck.step);
-    const r = await gradepEstimate(engine, p, d, batch.xt, batch.ut, { lambda: hyper.lambda, alpha: hyper.alpha, beta: hyper.beta, relax });
-    const gn = clipGradNorm(r.grads, adam.clip);
-    adamStep(p, r.grads, ck.optimizer, adam);
+    let row: StepRow;
+    let grads: Params;
+    if (insitu) {
+      const r = await insitu.estimate(p, batch.xt, batch.ut, ck.step);
+      grads = r.grads;
+      row = {
+        step: ck.step + 1,
+        flow_mse: r.flowMse,
+        grad_norm: 0,
+        free_iters: r.free.steps / r.free.samples,
+        free_residual_max: NaN,
+        plus_residual_max: NaN,
+        minus_residual_max: NaN,
+        unconverged: 0,
+        seconds: 0,
+        physical_time_s: r.time,
+        energy_j: r.energy,
+      };
+    } else {
+      const r = await gradepEstimate(engine, p, d, batch.xt, batch.ut, { lambda: hyper.lambda, alpha: hyper.alpha, beta: hyper.beta, relax: relax as RelaxSpec });
+      grads = r.grads;
+      row = {
+        step: ck.step + 1,
+        flow_mse: r.flowMse,
+        grad_norm: 0,
+        free_iters: r.free.iterationsMean,
+        free_residual_max: r.free.residualMax,
+        plus_residual_max: r.plus.residualMax,
+        minus_residual_max: r.minus.residualMax,
+        unconverged: r.free.unconverged + r.plus.unconverged + r.minus.unconverged,
+        seconds: 0,
+      };
+    }
+    row.grad_norm = clipGradNorm(grads, adam.clip);
+    adamStep(p, grads, ck.optimizer, adam);
     emaUpdate(ck.ema_params, p, hyper.ema_decay);
     ck.step += 1;
-    ck.last = { flow_mse: r.flowMse };
-    const row: StepRow = {
-      step: ck.step,
-      flow_mse: r.flowMse,
-      grad_norm: gn,
-      free_iters: r.free.iterationsMean,
-      free_residual_max: r.free.residualMax,
-      plus_residual_max: r.plus.residualMax,
-      minus_residual_max: r.minus.residualMax,
-      unconverged: r.free.unconverged + r.plus.unconverged + r.minus.unconverged,
-      seconds: (performance.now() - ts) / 1000,
-    };
+    ck.last = { flow_mse: row.flow_mse };
+    row.seconds = (performance.now() - ts) / 1000;
     appendFileSync(logPath, JSON.stringify(row) + '\n');
     onEvent({ type: 'step', row });
     if (ck.step % o.checkpointEvery === 0 || ck.step === o.steps) {

@@ -19,7 +19,7 @@ export interface TrainHyper {
   beta: number;
   epsilon: number;
   T: number;
-  relax: 'paper' | 'equilibrium';
+  relax: 'paper' | 'equilibrium' | 'transient';
   tol: number;
   max_iter: number;
   memory: number;

@@ -8,6 +8,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type Dims, type Params, type PhaseInputs, PARAM_NAMES, stateSize } from '../dynamics/network.js';
 import { packagePath } from '../util/paths.js';
+import type { Chip } from '../chip/chip.js';
+import type { CircuitModel, CircuitPhase } from '../dynamics/circuit.js';
+import { mergeTransientStats, relaxTransient, type TransientOptions, type TransientStats } from './transient.js';
 import {
   DEFAULT_EQUILIBRIUM,
   type EquilibriumOptions,
@@ -30,6 +33,8 @@ export const PAPER_RELAX: RelaxSpec = { method: 'paper', paper: { eps: 0.1, T: 3
 export interface RelaxEngine {
   /** Relax every sample of `s` (B x N, batch-major) in place under phase `ph`. */
   relax(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats>;
+  /** Physical transient of every sample on a chip; window-averaged states into `avg`. */
+  transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats>;
   readonly threads: number;
   close(): Promise<void>;
 }
@@ -46,11 +51,52 @@ export class LocalEngine implements RelaxEngine {
     const B = ph.xt.length / d.nx;
     return relaxRange(p, d, s, ph, spec, 0, B);
   }
+  async transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+    return relaxTransient(model, s, ph, o, 0, ph.xt.length / model.d.nx, avg);
+  }
   async close(): Promise<void> {}
+}
+
+/** Post a job to a worker and wait for its one reply. */
+function call<T>(w: Worker, job: RelaxJob | TransientJob): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMsg = (m: { ok: boolean; stats?: T; error?: string }) => {
+      w.off('error', onErr);
+      if (m.ok) resolve(m.stats as T);
+      else reject(new Error(`relax worker: ${m.error}`));
+    };
+    const onErr = (e: Error) => {
+      w.off('message', onMsg);
+      reject(e);
+    };
+    w.once('message', onMsg);
+    w.once('error', onErr);
+    w.ref();
+    w.postMessage(job);
+  }).finally(() => w.unref());
+}
+
+/** Message to a worker for a chip transient; the chip travels by structured clone. */
+export interface TransientJob {
+  kind: 'transient';
+  chip: Chip;
+  readTime: number | undefined;
+  state: SharedArrayBuffer;
+  avg: SharedArrayBuffer;
+  xt: SharedArrayBuffer;
+  xtarget: SharedArrayBuffer;
+  betaKappa: number;
+  clampX: boolean;
+  hasTarget: boolean;
+  B: number;
+  from: number;
+  to: number;
+  opts: TransientOptions;
 }
 
 /** Message to a relax worker; buffers are SharedArrayBuffers. */
 export interface RelaxJob {
+  kind: 'relax';
   dims: Dims;
   params: SharedArrayBuffer;
   state: SharedArrayBuffer;
@@ -58,6 +104,7 @@ export interface RelaxJob {
   xtarget: SharedArrayBuffer;
   lambda: number;
   betaKappa: number;
+  clampX: boolean;
   B: number;
   from: number;
   to: number;
@@ -86,6 +133,7 @@ export class WorkerEngine implements RelaxEngine {
   private readonly state = new Shared(1);
   private readonly xt = new Shared(1);
   private readonly xtarget = new Shared(1);
+  private readonly avg = new Shared(1);
 
   constructor(readonly threads = Math.max(1, Math.min(availableParallelism(), 8))) {
     const script = packagePath('dist', 'solvers', 'relax-worker.js');
@@ -115,6 +163,7 @@ export class WorkerEngine implements RelaxEngine {
         const from = Math.floor((B * i) / this.threads);
         const to = Math.floor((B * (i + 1)) / this.threads);
         const job: RelaxJob = {
+          kind: 'relax',
           dims: d,
           params: this.params.buf,
           state: this.state.buf,
@@ -122,30 +171,56 @@ export class WorkerEngine implements RelaxEngine {
           xtarget: this.xtarget.buf,
           lambda: ph.lambda,
           betaKappa: ph.betaKappa,
+          clampX: Boolean(ph.clampX),
           B,
           from,
           to,
           spec,
         };
-        return new Promise<RelaxStats>((resolve, reject) => {
-          const onMsg = (m: { ok: boolean; stats?: RelaxStats; error?: string }) => {
-            w.off('error', onErr);
-            if (m.ok) resolve(m.stats as RelaxStats);
-            else reject(new Error(`relax worker: ${m.error}`));
-          };
-          const onErr = (e: Error) => {
-            w.off('message', onMsg);
-            reject(e);
-          };
-          w.once('message', onMsg);
-          w.once('error', onErr);
-          w.ref();
-          w.postMessage(job);
-        }).finally(() => w.unref());
+        return call<RelaxStats>(w, job);
       }),
     );
     s.set(this.state.view.subarray(0, B * N));
     return mergeStats(parts);
+  }
+
+  /**
+   * Physical transient of a batch on a chip (see solvers/transient.ts), split over the
+   * workers; `avg` receives the window-averaged states. Traces are recorded locally only.
+   */
+  async transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+    const d = model.d;
+    const N = stateSize(d);
+    const B = ph.xt.length / d.nx;
+    if (B < 2 * this.threads || o.traceTimes) return relaxTransient(model, s, ph, o, 0, B, avg);
+    this.state.ensure(B * N).set(s);
+    this.avg.ensure(B * N);
+    this.xt.ensure(B * d.nx).set(ph.xt);
+    if (ph.xtarget) this.xtarget.ensure(B * d.nx).set(ph.xtarget);
+    const parts = await Promise.all(
+      this.workers.map((w, i) => {
+        const job: TransientJob = {
+          kind: 'transient',
+          chip: model.chip,
+          readTime: model.readTime,
+          state: this.state.buf,
+          avg: this.avg.buf,
+          xt: this.xt.buf,
+          xtarget: this.xtarget.buf,
+          betaKappa: ph.betaKappa,
+          clampX: Boolean(ph.clampX),
+          hasTarget: ph.xtarget !== null,
+          B,
+          from: Math.floor((B * i) / this.threads),
+          to: Math.floor((B * (i + 1)) / this.threads),
+          opts: o,
+        };
+        return call<TransientStats>(w, job);
+      }),
+    );
+    s.set(this.state.view.subarray(0, B * N));
+    avg.set(this.avg.view.subarray(0, B * N));
+    return mergeTransientStats(parts);
   }
 
   async close(): Promise<void> {

@@ -2,10 +2,27 @@
 import { parentPort } from 'node:worker_threads';
 import type { Params, PhaseInputs } from '../dynamics/network.js';
 import { stateSize } from '../dynamics/network.js';
-import { relaxRange, type RelaxJob } from './engine.js';
+import { relaxRange, type RelaxJob, type TransientJob } from './engine.js';
+import { CircuitModel } from '../dynamics/circuit.js';
+import { relaxTransient } from './transient.js';
 
-parentPort?.on('message', (job: RelaxJob) => {
+function transient(job: TransientJob) {
+  const d = job.chip.d;
+  const N = stateSize(d);
+  const model = new CircuitModel(job.chip, job.readTime);
+  const s = new Float64Array(job.state, 0, job.B * N);
+  const avg = new Float64Array(job.avg, 0, job.B * N);
+  const xt = new Float64Array(job.xt, 0, job.B * d.nx);
+  const xtarget = job.hasTarget ? new Float64Array(job.xtarget, 0, job.B * d.nx) : null;
+  return relaxTransient(model, s, { xt, xtarget, betaKappa: job.betaKappa, clampX: job.clampX }, job.opts, job.from, job.to, avg);
+}
+
+parentPort?.on('message', (job: RelaxJob | TransientJob) => {
   try {
+    if (job.kind === 'transient') {
+      parentPort?.postMessage({ ok: true, stats: transient(job) });
+      return;
+    }
     const d = job.dims;
     const pv = new Float64Array(job.params);
     let o = 0;
@@ -27,6 +44,7 @@ parentPort?.on('message', (job: RelaxJob) => {
       betaKappa: job.betaKappa,
       xt: new Float64Array(job.xt, 0, job.B * d.nx),
       xtarget: job.betaKappa !== 0 ? new Float64Array(job.xtarget, 0, job.B * d.nx) : null,
+      clampX: job.clampX,
     };
     const stats = relaxRange(p, d, s, ph, job.spec, job.from, job.to);
     parentPort?.postMessage({ ok: true, stats });
