@@ -132,6 +132,28 @@ describe('gradep CLI', () => {
     expect(s.physical.energy_per_sample_j).toBeGreaterThan(0);
   });
 
+  it('experiment: relaxation vs quality on a tiny budget, resumable, with figures', () => {
+    const exp = join(dir, 'exp.json');
+    writeFileSync(exp, JSON.stringify({ format: 'gradep-experiment/1', kind: 'relaxation-vs-quality', checkpoint: ck, samples: 12, seeds: 1, horizon: { t1: [0.02, 0.04], modes: ['energy_gd'] }, hidden: { T: [2], t1: 0.02 }, analogue: { ratio: [3], t1: [0.1], eps: 0.1 } }));
+    const out = join(dir, 'exp-out');
+    const r = json(gradep('experiment', exp, '--out', out, '--json'));
+    expect(r.rows).toBe(4);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(res.rows.map((x: { key: string }) => x.key)).toEqual(['horizon/energy_gd/t1=0.02/seed=0', 'horizon/energy_gd/t1=0.04/seed=0', 'hidden/T=2', 'analogue/r=3/t1=0.1']);
+    expect(res.rows[1].relaxation_tau).toBeCloseTo(5 * 30, 9);
+    expect(res.reference.noise.fd).toBeGreaterThan(res.reference.real.fd);
+    expect(existsSync(join(out, 'quality-vs-time-fd.png'))).toBe(true);
+    expect(existsSync(join(out, 'README.md'))).toBe(true);
+    const lines = readFileSync(join(out, 'rows.jsonl'), 'utf8').trim().split('\n').length;
+    json(gradep('experiment', exp, '--out', out, '--json'));
+    expect(readFileSync(join(out, 'rows.jsonl'), 'utf8').trim().split('\n').length).toBe(lines); // nothing recomputed
+    const bad = join(dir, 'bad-exp.json');
+    writeFileSync(bad, JSON.stringify({ format: 'gradep-experiment/1', kind: 'relaxation-vs-quality', hidden: { T: [0] } }));
+    const e = gradep('experiment', bad);
+    expect(e.code).toBe(1);
+    expect(e.err.trim()).toMatch(/bad-exp\.json: hidden\.T\[0\]: got 0, allowed an integer >= 1 and <= 100000$/);
+  });
+
   it('circuit --schema documents every field', () => {
     const r = gradep('circuit', '--schema');
     expect(r.code).toBe(0);

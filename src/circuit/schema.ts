@@ -8,7 +8,21 @@
 import { unit as mathUnit } from 'mathjs';
 import { GradepError } from '../util/errors.js';
 
-export type FieldSpec = NumberField | EnumField | StringField | ObjectField;
+export type FieldSpec = NumberField | EnumField | StringField | ObjectField | NumbersField | EnumsField;
+
+/** A non-empty list of numbers, each checked like a NumberField. */
+export interface NumbersField extends Omit<NumberField, 'kind' | 'default'> {
+  kind: 'numbers';
+  default: number[];
+}
+
+/** A non-empty list of distinct choices. */
+export interface EnumsField {
+  kind: 'enums';
+  doc: string;
+  values: readonly string[];
+  default: string[];
+}
 
 export interface NumberField {
   kind: 'number';
@@ -109,6 +123,17 @@ export function validateObject(file: string, path: string, raw: unknown, spec: O
         else if (typeof v !== 'string' || !f.values.includes(v)) fail(file, p, v, `one of ${f.values.map((s) => JSON.stringify(s)).join(', ')}`);
         else out[k] = v;
         break;
+      case 'numbers':
+        if (v === undefined) out[k] = f.default;
+        else if (!Array.isArray(v) || v.length === 0) fail(file, p, v, `a non-empty list, each ${describeRange({ ...f, kind: 'number', default: 0 })}`);
+        else out[k] = v.map((x, i) => parseNumber(file, `${p}[${i}]`, x, { ...f, kind: 'number', default: 0 }));
+        break;
+      case 'enums':
+        if (v === undefined) out[k] = f.default;
+        else if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || !f.values.includes(x)) || new Set(v).size !== v.length) {
+          fail(file, p, v, `a non-empty list of distinct values from ${f.values.map((x) => JSON.stringify(x)).join(', ')}`);
+        } else out[k] = v;
+        break;
       case 'string':
         if (v === undefined) {
           if (f.exact !== undefined) fail(file, p, v, JSON.stringify(f.exact));
@@ -128,6 +153,8 @@ export function schemaTable(spec: ObjectField, prefix = ''): string[] {
     const p = prefix ? `${prefix}.${k}` : k;
     if (f.kind === 'object') rows.push(...schemaTable(f, p));
     else if (f.kind === 'number') rows.push(`| \`${p}\` | ${f.unit || '-'} | ${f.default} | ${describeRange(f)} | ${f.doc} |`);
+    else if (f.kind === 'numbers') rows.push(`| \`${p}\` | ${f.unit || '-'} | ${JSON.stringify(f.default)} | list, each ${describeRange({ ...f, kind: 'number', default: 0 })} | ${f.doc} |`);
+    else if (f.kind === 'enums') rows.push(`| \`${p}\` | - | ${JSON.stringify(f.default)} | list of ${f.values.map((v) => JSON.stringify(v)).join(', ')} | ${f.doc} |`);
     else if (f.kind === 'enum') rows.push(`| \`${p}\` | - | ${JSON.stringify(f.default)} | ${f.values.map((v) => JSON.stringify(v)).join(', ')} | ${f.doc} |`);
     else rows.push(`| \`${p}\` | - | ${JSON.stringify(f.exact ?? f.default)} | string | ${f.doc} |`);
   }

@@ -22,6 +22,8 @@ import type { Params } from '../dynamics/network.js';
 import { initParams } from '../learning/init.js';
 import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
+import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../experiments/relaxation-quality.js';
+import { relaxationQualityTable, writeRelaxationQualityReport } from '../report/relaxation-quality.js';
 import { realiseChip } from '../chip/chip.js';
 import type { Dims } from '../dynamics/network.js';
 
@@ -361,6 +363,32 @@ export function registerCommands(program: Command): void {
     .action((flags: { circuit: string; checkpoint?: string; points: string; phase: 'free' | 'plus' | 'minus'; time?: number; seed: number; trace?: string | boolean; json?: boolean }) => {
       const doc = relaxCommand(flags);
       out(Boolean(flags.json), doc, () => `relaxed ${doc.n} point(s) on chip ${flags.seed} of ${doc.circuit} for ${doc.time_s} s: settle time ${doc.settle_time_s ?? 'n/a (fixed-step solver)'} s, energy ${doc.energy_j_per_sample.toExponential(3)} J per sample`);
+    });
+
+  program
+    .command('experiment')
+    .description('run a declarative experiment file (kind "relaxation-vs-quality"): results, figures and sample grids in --out')
+    .argument('<file>', 'experiment file, e.g. experiments/relaxation-vs-quality.json')
+    .option('--out <dir>', 'output directory (default: reports/<name>)')
+    .option('--quick', 'a reduced budget that finishes in minutes')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, flags: { out?: string; quick?: boolean; json?: boolean }, cmd: Command) => {
+      let spec = loadRelaxationQuality(file);
+      if (flags.quick) spec = quickSpec(spec);
+      const outDir = resolve(flags.out ?? join('reports', spec.name + (flags.quick ? '-quick' : '')));
+      const bar = new Progress('experiment', 1, Boolean(flags.json));
+      const t0 = performance.now();
+      const res = await withEngine(cmd, (e) =>
+        runRelaxationQuality(spec, file, outDir, e, (ev) => {
+          bar.setTotal(ev.total);
+          bar.update(ev.done, `${ev.row.key} FD ${ev.row.metrics.fd.toFixed(2)}${ev.cached ? ' (cached)' : ''}`);
+        }),
+      );
+      const figures = writeRelaxationQualityReport(res, outDir, spec.name);
+      const table = relaxationQualityTable(res);
+      const seconds = (performance.now() - t0) / 1000;
+      writeFileAtomic(join(outDir, 'README.md'), `# ${spec.name}\n\nProduced by \`npx gradep experiment ${file}${flags.quick ? ' --quick' : ''}${flags.out ? ` --out ${flags.out}` : ''}\` in ${fmtTime(seconds)} (checkpoint ${spec.checkpoint}, ${spec.samples} samples per point). Relaxation time is per generated sample in units of tau = C/G_L; a converged evaluation counts as the reference's T epsilon tau.\n\n${table}\n`);
+      out(Boolean(flags.json), { out: outDir, rows: res.rows.length, figures, seconds }, () => `${table}\n\nwrote ${outDir} (${figures.length} figures) in ${fmtTime(seconds)}`);
     });
 
   program

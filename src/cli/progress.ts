@@ -6,7 +6,11 @@ export class Progress {
   private readonly tty = Boolean(process.stderr.isTTY);
   private lastLine = 0;
   private readonly t0 = Date.now();
-  constructor(private readonly label: string, private readonly total: number, private readonly quiet = false) {}
+  constructor(private readonly label: string, private total: number, private readonly quiet = false) {}
+
+  setTotal(n: number): void {
+    this.total = n;
+  }
 
   update(done: number, info = ''): void {
     if (this.quiet) return;

@@ -63,16 +63,29 @@ export function eulerEvaluations(t1: number, dt: number): number {
 }
 
 export async function generate(engine: RelaxEngine, p: Params, d: Dims, o: SampleOptions): Promise<SampleResult> {
+  const [r] = await generateSnapshots(engine, p, d, o, [o.t1]);
+  return r;
+}
+
+/**
+ * One trajectory, snapshots at several horizons: the samples for horizon t1 are the state
+ * after eulerEvaluations(t1, dt) steps, clipped; identical to separate runs with each t1.
+ */
+export async function generateSnapshots(engine: RelaxEngine, p: Params, d: Dims, o: Omit<SampleOptions, 't1'>, t1s: number[]): Promise<SampleResult[]> {
   const x = new Float64Array(o.n * d.nx);
   new Rng(o.seed, 'sample', 'x0').fillNormal(x);
   const v = new Float64Array(x.length);
-  const steps = eulerEvaluations(o.t1, o.dt);
+  const want = t1s.map((t) => eulerEvaluations(t, o.dt));
+  const steps = Math.max(...want);
   const stats: RelaxStats[] = [];
+  const out: SampleResult[] = new Array(t1s.length);
   for (let k = 0; k < steps; k++) {
     stats.push(await velocity(engine, p, d, x, o, v));
     for (let i = 0; i < x.length; i++) x[i] += o.dt * v[i];
     o.onStep?.(k + 1, steps);
+    want.forEach((w, j) => {
+      if (w === k + 1) out[j] = { samples: x.map((u) => Math.max(-1, Math.min(1, u))), evaluations: w, relax: mergeStats(stats) };
+    });
   }
-  for (let i = 0; i < x.length; i++) x[i] = Math.max(-1, Math.min(1, x[i]));
-  return { samples: x, evaluations: steps, relax: mergeStats(stats) };
+  return out;
 }
