@@ -3,9 +3,9 @@
  * Physical fields (capacitances, conductances, noise, mismatch) extend this schema later;
  * every field has a documented unit, default and range (see `gradep circuit --schema`).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { GradepError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
+import { readJsonFile } from '../util/json.js';
 import type { ObjectField } from './schema.js';
 import { validateObject } from './schema.js';
 
@@ -203,14 +203,7 @@ export function tauOf(c: CircuitSpec): number {
 }
 
 export function loadCircuit(file: string): CircuitSpec {
-  if (!existsSync(file)) throw new GradepError(`${file}: circuit file not found`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new GradepError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return validateCircuit(raw, file);
+  return validateCircuit(readJsonFile(file, 'circuit'), file);
 }
 
 export const DEFAULT_CIRCUIT_FILE = packagePath('circuits', 'paper.json');

@@ -22,6 +22,8 @@ import type { Params } from '../dynamics/network.js';
 import { initParams } from '../learning/init.js';
 import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
+import { runBench } from '../experiments/bench.js';
+import { createFastEngine } from '../solvers/fast-engine.js';
 import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../experiments/relaxation-quality.js';
 import { relaxationQualityTable, writeRelaxationQualityReport } from '../report/relaxation-quality.js';
 import { realiseChip } from '../chip/chip.js';
@@ -389,6 +391,23 @@ export function registerCommands(program: Command): void {
       const seconds = (performance.now() - t0) / 1000;
       writeFileAtomic(join(outDir, 'README.md'), `# ${spec.name}\n\nProduced by \`npx gradep experiment ${file}${flags.quick ? ' --quick' : ''}${flags.out ? ` --out ${flags.out}` : ''}\` in ${fmtTime(seconds)} (checkpoint ${spec.checkpoint}, ${spec.samples} samples per point). Relaxation time is per generated sample in units of tau = C/G_L; a converged evaluation counts as the reference's T epsilon tau.\n\n${table}\n`);
       out(Boolean(flags.json), { out: outDir, rows: res.rows.length, figures, seconds }, () => `${table}\n\nwrote ${outDir} (${figures.length} figures) in ${fmtTime(seconds)}`);
+    });
+
+  program
+    .command('bench')
+    .description('measure speed and memory: full-batch GradEP step (equilibrium and paper-exact), kernel GFLOP/s, sampling, SDE node-steps/s, peak RSS')
+    .option('--quick', 'batch 256, one repetition (a smoke test, not a number to report)')
+    .addOption(new Option('--engine <e>', 'relaxation engine').choices(['fast', 'js']).default('fast'))
+    .option('--json', 'print one JSON document')
+    .action(async (flags: { quick?: boolean; engine: 'fast' | 'js'; json?: boolean }, cmd: Command) => {
+      const threads = threadsOf(cmd);
+      const engine = flags.engine === 'fast' ? await createFastEngine(threads) : createEngine(threads);
+      try {
+        const r = await runBench({ quick: Boolean(flags.quick), engine, engineName: engine.constructor.name, onProgress: (w) => log(`bench: ${w}`) });
+        out(Boolean(flags.json), r, () => JSON.stringify(r, null, 2));
+      } finally {
+        await engine.close();
+      }
     });
 
   program

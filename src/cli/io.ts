@@ -1,16 +1,8 @@
 /** Small CLI helpers: reading user JSON inputs with one-line errors, number options. */
-import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { GradepError } from '../util/errors.js';
 
-export function readJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new GradepError(`${file}: ${what} file not found`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new GradepError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-}
+export { readJsonFile as readJson } from '../util/json.js';
 
 /** A JSON array of `dim`-vectors of finite numbers, flattened. */
 export function vectors(raw: unknown, dim: number, file: string, field: string): { n: number; data: Float64Array } {

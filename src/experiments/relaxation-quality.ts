@@ -22,6 +22,7 @@ import { relaxSpecOf } from './train.js';
 import { GradepError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
+import { readJsonFile } from '../util/json.js';
 
 export const EXPERIMENT_FORMAT = 'gradep-experiment/1';
 
@@ -111,14 +112,7 @@ export function quickSpec(s: RelaxationQualitySpec): RelaxationQualitySpec {
 }
 
 export function loadRelaxationQuality(file: string): RelaxationQualitySpec {
-  if (!existsSync(file)) throw new GradepError(`${file}: experiment file not found`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new GradepError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return validateObject(file, '', raw, RELAXATION_QUALITY_SCHEMA) as unknown as RelaxationQualitySpec;
+  return validateObject(file, '', readJsonFile(file, 'experiment'), RELAXATION_QUALITY_SCHEMA) as unknown as RelaxationQualitySpec;
 }
 
 function resolveCheckpoint(path: string, file: string): string {

@@ -3,7 +3,8 @@
  * Weights are written out x in as nested arrays (W0: n1 arrays of nx), float64 values
  * written in shortest round-trip form, so save -> load is bit-exact and resumes exactly.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../util/json.js';
 import { type Dims, dimsOf, type Params, PARAM_NAMES, zeroParams } from '../dynamics/network.js';
 import type { CircuitSpec } from '../circuit/spec.js';
 import { validateCircuit } from '../circuit/spec.js';
@@ -103,12 +104,7 @@ export function saveCheckpoint(path: string, ck: Checkpoint): void {
 
 export function loadCheckpoint(path: string): Checkpoint {
   if (!existsSync(path)) throw new GradepError(`${path}: checkpoint not found`);
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new GradepError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = readJsonFile(path, 'checkpoint') as Record<string, unknown>;
   if (typeof raw !== 'object' || raw === null) throw new GradepError(`${path}: expected a JSON object`);
   if (raw.format !== CHECKPOINT_FORMAT) throw new GradepError(`${path}: format: got ${JSON.stringify(raw.format)}, allowed "${CHECKPOINT_FORMAT}"`);
   const circuit = validateCircuit(raw.circuit, `${path} (circuit)`);

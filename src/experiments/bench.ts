@@ -1,0 +1,131 @@
+/**
+ * `gradep bench`: the speed and memory goals of the project, measured (never asserted in
+ * tests). One JSON document: a full-batch GradEP training step with the equilibrium and the
+ * paper-exact relaxation, the relaxation kernels' useful GFLOP/s, sampling time, the noisy
+ * transient's node-steps per second, peak RSS and the machine. Each timing is the minimum of
+ * `reps` runs (PERF-NOTES.md: single runs on a shared 2-core machine are worthless).
+ */
+import { cpus, availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { loadDigits } from '../data/optdigits.js';
+import { type Dims, type Params, PAPER_DIMS, stateSize } from '../dynamics/network.js';
+import { drawFlowBatch } from '../flow/batch.js';
+import { generate } from '../flow/sample.js';
+import { gradepEstimate } from '../learning/gradep.js';
+import { initParams } from '../learning/init.js';
+import { loadCheckpoint } from '../learning/checkpoint.js';
+import { adamStep, clipGradNorm, newAdamState } from '../learning/optimizer.js';
+import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import { DEFAULT_EQUILIBRIUM } from '../solvers/relax.js';
+import { loadCircuit } from '../circuit/spec.js';
+import { programWeights, realiseChip } from '../chip/chip.js';
+import { CircuitModel } from '../dynamics/circuit.js';
+import { freeStart } from '../learning/gradep.js';
+import { Rng } from '../util/rng.js';
+import { packagePath } from '../util/paths.js';
+
+/** Useful matrix flops per sample per relaxation step: W0 x, W0^T r1, W1 r1, W1^T r2. */
+export function flopsPerSampleStep(d: Dims): number {
+  return 2 * (2 * d.n1 * d.nx + 2 * d.n2 * d.n1);
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  engine: RelaxEngine;
+  engineName: string;
+  onProgress?: (what: string) => void;
+}
+
+async function minTime(reps: number, f: () => Promise<void>): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await f();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+/** Trained weights when the repository ships them (the realistic case), else the paper init. */
+function benchWeights(): { p: Params; source: string } {
+  const f = packagePath('reports', 'quick', 'checkpoint.json');
+  if (existsSync(f)) return { p: loadCheckpoint(f).params, source: 'reports/quick/checkpoint.json' };
+  return { p: initParams(PAPER_DIMS, 1), source: 'paper initialisation (seed 1)' };
+}
+
+export async function runBench(o: BenchOptions): Promise<Record<string, unknown>> {
+  const d = PAPER_DIMS;
+  const reps = o.quick ? 1 : 3;
+  const B = o.quick ? 256 : 1797;
+  const data = loadDigits('tes');
+  const { p, source } = benchWeights();
+  const eq: RelaxSpec = { method: 'equilibrium', paper: { eps: 0.1, T: 300 }, equilibrium: DEFAULT_EQUILIBRIUM };
+  const exact: RelaxSpec = { ...eq, method: 'paper' };
+  const cfg = (relax: RelaxSpec) => ({ lambda: 15, alpha: 2, beta: 1.25e-3, relax });
+  // One training step: batch + OT pairing + three phases + local update + Adam.
+  const step = async (relax: RelaxSpec) => {
+    const q = { ...p, W0: p.W0.slice(), W1: p.W1.slice() };
+    const b = drawFlowBatch(data.images, data.n, d.nx, B, 'ot', 0, 0);
+    const r = await gradepEstimate(o.engine, q, d, b.xt, b.ut, cfg(relax));
+    clipGradNorm(r.grads, 1);
+    adamStep(q, r.grads, newAdamState(q), { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, clip: 1 });
+    return r;
+  };
+  o.onProgress?.('warm-up');
+  const warm = await step(eq);
+  o.onProgress?.('training step, equilibrium');
+  let eqStats = warm;
+  const eqS = await minTime(reps, async () => {
+    eqStats = await step(eq);
+  });
+  o.onProgress?.('training step, paper-exact');
+  let exStats = warm;
+  const exS = await minTime(o.quick ? 1 : 2, async () => {
+    exStats = await step(exact);
+  });
+  // Relaxation kernels alone: one 300-step free phase at the batch.
+  o.onProgress?.('relaxation kernel');
+  const bt = drawFlowBatch(data.images, data.n, d.nx, B, 'independent', 0, 1);
+  const relaxS = await minTime(reps, async () => {
+    await o.engine.relax(p, d, freeStart(d, bt.xt, B), { lambda: 15, betaKappa: 0, xt: bt.xt, xtarget: null }, exact);
+  });
+  o.onProgress?.('sampling');
+  const sampleS = await minTime(o.quick ? 1 : 2, async () => {
+    await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0 });
+  });
+  // Noisy transient (Heun, thermal noise) on the ReRAM preset.
+  o.onProgress?.('SDE transient');
+  const reram = loadCircuit(packagePath('circuits', 'reram.json'));
+  const chip = realiseChip(reram, d, 0);
+  programWeights(chip, p, new Rng(0, 'program', 'bench'));
+  const model = new CircuitModel(chip);
+  const Bs = o.quick ? 16 : 64;
+  const N = stateSize(d);
+  const duration = reram.transient.t_nudge;
+  const sdeSteps = Math.round(duration / reram.transient.dt);
+  const sdeS = await minTime(reps, async () => {
+    const s = freeStart(d, bt.xt.subarray(0, Bs * d.nx), Bs);
+    await o.engine.transient(model, s, { xt: bt.xt.subarray(0, Bs * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, new Float64Array(Bs * N));
+  });
+  const flops = flopsPerSampleStep(d) * B * 300;
+  return {
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    engine: o.engineName,
+    threads: o.engine.threads,
+    quick: o.quick,
+    batch: B,
+    weights: source,
+    paper_step_seconds: eqS,
+    paper_step_residual_max: Math.max(eqStats.free.residualMax, eqStats.plus.residualMax, eqStats.minus.residualMax),
+    paper_step_iterations_mean: { free: eqStats.free.iterationsMean, plus: eqStats.plus.iterationsMean, minus: eqStats.minus.iterationsMean },
+    paper_step_tol: DEFAULT_EQUILIBRIUM.tol,
+    paper_step_seconds_exact: exS,
+    paper_step_exact_residual_max: Math.max(exStats.free.residualMax, exStats.plus.residualMax, exStats.minus.residualMax),
+    relax_seconds_300: relaxS,
+    relax_gflops: flops / relaxS / 1e9,
+    relax_gflops_per_thread: flops / relaxS / 1e9 / o.engine.threads,
+    sample_seconds_100: sampleS,
+    sde_node_steps_per_second: (Bs * N * sdeSteps) / sdeS,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+}
