@@ -54,8 +54,14 @@ function threadsOf(cmd: Command): number | undefined {
   return n;
 }
 
+/**
+ * The engine for a command: the WebAssembly float32 kernels (fast, the default) or the
+ * float64 TypeScript workers (`--engine js`, the reference precision).
+ */
 async function withEngine<T>(cmd: Command, f: (e: RelaxEngine) => Promise<T>): Promise<T> {
-  const engine = createEngine(threadsOf(cmd));
+  const kind = (cmd.optsWithGlobals().engine as string | undefined) ?? 'fast';
+  if (kind !== 'fast' && kind !== 'js') throw new GradepError(`--engine: got ${JSON.stringify(kind)}, allowed "fast" or "js"`);
+  const engine = kind === 'fast' ? await createFastEngine(threadsOf(cmd)) : createEngine(threadsOf(cmd));
   try {
     return await f(engine);
   } finally {
@@ -397,11 +403,10 @@ export function registerCommands(program: Command): void {
     .command('bench')
     .description('measure speed and memory: full-batch GradEP step (equilibrium and paper-exact), kernel GFLOP/s, sampling, SDE node-steps/s, peak RSS')
     .option('--quick', 'batch 256, one repetition (a smoke test, not a number to report)')
-    .addOption(new Option('--engine <e>', 'relaxation engine').choices(['fast', 'js']).default('fast'))
     .option('--json', 'print one JSON document')
-    .action(async (flags: { quick?: boolean; engine: 'fast' | 'js'; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { quick?: boolean; json?: boolean }, cmd: Command) => {
       const threads = threadsOf(cmd);
-      const engine = flags.engine === 'fast' ? await createFastEngine(threads) : createEngine(threads);
+      const engine = (cmd.optsWithGlobals().engine ?? 'fast') === 'fast' ? await createFastEngine(threads) : createEngine(threads);
       try {
         const r = await runBench({ quick: Boolean(flags.quick), engine, engineName: engine.constructor.name, onProgress: (w) => log(`bench: ${w}`) });
         out(Boolean(flags.json), r, () => JSON.stringify(r, null, 2));

@@ -15,7 +15,8 @@ program
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
-program.addOption(new Option('--threads <n>', 'worker threads for relaxation (default: all cores)').hideHelp());
+program.addOption(new Option('--threads <n>', 'worker threads for relaxation (default: all cores)'));
+program.addOption(new Option('--engine <e>', 'relaxation engine: fast (WebAssembly SIMD, float32) or js (TypeScript, float64)').choices(['fast', 'js']).default('fast'));
 registerCommands(program);
 
 try {

@@ -1,6 +1,2 @@
-/** The fastest engine available here (placeholder until the WebAssembly engine lands: the worker engine). */
-import { createEngine, type RelaxEngine } from './engine.js';
-
-export async function createFastEngine(threads?: number): Promise<RelaxEngine> {
-  return createEngine(threads);
-}
+/** The fastest engine available here: WebAssembly SIMD kernels on all cores, else the float64 workers. */
+export { createFastEngine } from './wasm-engine.js';

@@ -1,0 +1,581 @@
+/**
+ * Float32 WebAssembly SIMD kernels of the relaxation (PERF-NOTES.md): one fused network
+ * evaluation per tile of 8 samples, the paper dynamics (T steps of eps) and the per-sample
+ * vector work of Anderson acceleration. Compiled twice by asc: with relaxed SIMD (FMA) and
+ * without (mul+add), selected at compile time through ASC_FEATURE_RELAXED_SIMD.
+ *
+ * No allocation and no static data: the module runs on a shared imported memory whose whole
+ * layout is decided by src/solvers/wasm-engine.ts and described by a context block at `ctx`
+ * (offsets below must match CTX in wasm-engine.ts). Vector constants live in that block and
+ * are loaded where used (V8 rebuilds splat constants inside loops otherwise).
+ *
+ * Per-sample layout inside a slot (byte offsets read from ctx, 64-byte aligned):
+ *   S [x|h1|h2] (N), XT, XG (nx), G = grad F (N), D = [rho'(h1)|rho'(h2)] (n1+n2),
+ *   R = [rho(h1)|rho(h2)], A = drives [ax|a1|a2] (N), Anderson buffers,
+ *   RES: f32 |g|^2, |s|^2, |s-g|^2, then f64 F(s) and the sum of its terms' magnitudes.
+ * Every sample is computed on its own (SIMD runs over units, never across samples), so a
+ * sample's result does not depend on which slot, tile or thread computes it.
+ */
+
+// ---- context block (byte offsets) ----
+const C_NX = 0;
+const C_N1 = 4;
+const C_N2 = 8;
+const C_N = 12;
+const C_PA1 = 16; // packed [W0 | W1^T], n1/8 panels of (nx+n2) x 8
+const C_PA2 = 20; // packed [W0^T ; W1], (nx+n2)/8 panels of n1 x 8
+const C_BA1 = 24; // b0 (n1)
+const C_BA2 = 28; // [bx | b1] (nx + n2)
+const C_CLAMPX = 32;
+const C_STRIDE = 36;
+const C_M = 40;
+const O_S = 48;
+const O_XT = 52;
+const O_XG = 56;
+const O_G = 60;
+const O_D = 64;
+const O_A = 68;
+const O_R = 72; // rho of [h1|h2] (n1+n2), for the energy
+const O_FP = 80;
+const O_GMP = 84;
+const O_BEST = 88;
+const O_DF = 92;
+const O_DG = 96;
+const O_GRAM = 100;
+const O_RHS = 104;
+const O_SOLVE = 108;
+const O_RES = 112;
+const O_SPREV = 116; // last accepted iterate (energy safeguard backtracking)
+const C_REG = 120; // f64: Tikhonov factor of the Anderson normal equations
+
+const V_ONE = 256;
+const V_TWO = 272;
+const V_TEN = 288;
+const V_FIFTH = 304; // 0.2
+const V_ZERO = 320;
+const V_EXPLO = 336;
+const V_EXPHI = 352;
+const V_LOG2E = 368;
+const V_NLN2HI = 384;
+const V_NLN2LO = 400;
+const V_E0 = 416;
+const V_E1 = 432;
+const V_E2 = 448;
+const V_E3 = 464;
+const V_E4 = 480;
+const V_E5 = 496;
+const V_MAGIC = 608; // 2^23 + 127
+const V_LAMBDA = 624;
+const V_BK = 640;
+const V_NEGEPS = 656;
+const V_SIGN = 672; // 0x80000000
+
+@inline function ld(ctx: usize, off: usize): i32 {
+  return load<i32>(ctx + off);
+}
+
+/** a*b + c: one fused instruction with relaxed SIMD, mul+add otherwise. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** c - a*b. */
+@inline function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
+/** m ? a : b per lane, m from a comparison (all-ones or zero lanes): one blend with relaxed SIMD. */
+@inline function sel(a: v128, b: v128, m: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_laneselect(a, b, m);
+  return v128.bitselect(a, b, m);
+}
+
+/**
+ * exp(x) - 1 and exp(x), Cephes expf (Cody-Waite reduction, degree-5 polynomial, about
+ * 1 ulp). The caller clamps x to [-80, 88] so 2^n stays a normal float. Rounding x log2e to
+ * n and building 2^n both go through the float 2^23 + 127 + n (MAGIC): its low mantissa
+ * bits are n + 127, the biased exponent, so a shift makes 2^n (no nearest/trunc_sat, which
+ * V8 expands to ~8 instructions).
+ */
+@inline function vexpq(x: v128, c: usize, minusOne: bool): v128 {
+  const magic = v128.load(c, V_MAGIC);
+  const kf = madd(x, v128.load(c, V_LOG2E), magic);
+  const n = f32x4.sub(kf, magic);
+  let r = madd(n, v128.load(c, V_NLN2HI), x);
+  r = madd(n, v128.load(c, V_NLN2LO), r);
+  // Estrin's scheme: the activation is latency-bound, Horner's chain of 6 FMAs is not.
+  const z = f32x4.mul(r, r);
+  const p01 = madd(v128.load(c, V_E0), r, v128.load(c, V_E1));
+  const p23 = madd(v128.load(c, V_E2), r, v128.load(c, V_E3));
+  const p45 = madd(v128.load(c, V_E4), r, v128.load(c, V_E5));
+  const y = madd(madd(p01, z, p23), z, p45);
+  const q = madd(y, z, r); // exp(r) - 1, accurate for small r
+  const pw = i32x4.shl(kf, 23);
+  // exp = 2^n q + 2^n; expm1 = 2^n q + (2^n - 1), exact for n = 0 so small arguments keep
+  // their digits (and exp of large negative arguments never goes through expm1 + 1).
+  return madd(pw, q, minusOne ? f32x4.sub(pw, v128.load(c, V_ONE)) : pw);
+}
+
+@inline function vexp(x: v128, c: usize): v128 {
+  return vexpq(x, c, false);
+}
+
+@inline function vexpm1(x: v128, c: usize): v128 {
+  return vexpq(x, c, true);
+}
+
+/**
+ * rho(u) = 10 tanh(silu(u)/10) into the return value, rho'(u) stored at dOut:
+ *   e = exp(-|u|), sigmoid = 1/(1+e) or e/(1+e), z = u sigmoid / 10 (>= -0.028),
+ *   tanh(z) = E/(E + 2) with E = expm1(2z) (no cancellation for small z),
+ *   rho' = (1 - tanh(z)^2) sigmoid (1 + u (1 - sigmoid)).
+ */
+@inline function act(u: v128, c: usize, dOut: usize): v128 {
+  // Ordered for short dependency chains: everything that does not wait on a division or
+  // an exp is computed beside it.
+  const one = v128.load(c, V_ONE);
+  const neg = f32x4.lt(u, v128.load(c, V_ZERO));
+  const u02 = f32x4.mul(u, v128.load(c, V_FIFTH));
+  const e = vexp(f32x4.pmax(v128.or(u, v128.load(c, V_SIGN)), v128.load(c, V_EXPLO)), c);
+  const inv = f32x4.div(one, f32x4.add(one, e));
+  const sig = f32x4.mul(sel(e, one, neg), inv);
+  const oms = f32x4.mul(sel(one, e, neg), inv); // 1 - sigmoid without cancellation
+  const em = vexpm1(f32x4.pmin(f32x4.mul(u02, sig), v128.load(c, V_EXPHI)), c); // expm1(2z)
+  const w = f32x4.mul(sig, madd(u, oms, one));
+  const th = f32x4.div(em, f32x4.add(em, v128.load(c, V_TWO)));
+  v128.store(dOut, f32x4.mul(nmadd(th, th, one), w));
+  return f32x4.mul(th, v128.load(c, V_TEN));
+}
+
+/** Store the 4x4 block (v0..v3 = 4 units of samples 0..3) unit-major: dst[j][k]. */
+@inline function store4x4(dst: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i64>(t0, t2, 0, 2));
+  v128.store(dst, v128.shuffle<i64>(t0, t2, 1, 3), 16);
+  v128.store(dst, v128.shuffle<i64>(t1, t3, 0, 2), 32);
+  v128.store(dst, v128.shuffle<i64>(t1, t3, 1, 3), 48);
+}
+
+/**
+ * Inputs of the four matrix products for a block of 4 samples, interleaved unit-major in xb
+ * ([x | rho(h2) | rho(h1)], 4 floats per unit) so the product loop reads them through one
+ * pointer; rho' goes to each slot's D, and rho to its R when keepR (the energy needs it). */
+function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize, keepR: bool): void {
+  const nx = ld(ctx, C_NX);
+  const n1 = ld(ctx, C_N1);
+  const n2 = ld(ctx, C_N2);
+  const c = ctx;
+  const os = <usize>ld(ctx, O_S);
+  const od = <usize>ld(ctx, O_D);
+  const orr = <usize>ld(ctx, O_R) - od;
+  let dst = xb;
+  for (let j = 0; j < nx; j += 4) {
+    const o = os + (<usize>j << 2);
+    store4x4(dst, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
+    dst += 64;
+  }
+  // h2 first (its rho feeds a1 together with x), then h1.
+  for (let k = 0; k < n2; k += 4) {
+    const o = os + (<usize>(nx + n1 + k) << 2);
+    const q = od + (<usize>(n1 + k) << 2);
+    const r0 = act(v128.load(s0 + o), c, s0 + q);
+    const r1 = act(v128.load(s1 + o), c, s1 + q);
+    const r2 = act(v128.load(s2 + o), c, s2 + q);
+    const r3 = act(v128.load(s3 + o), c, s3 + q);
+    if (keepR) {
+      v128.store(s0 + q + orr, r0);
+      v128.store(s1 + q + orr, r1);
+      v128.store(s2 + q + orr, r2);
+      v128.store(s3 + q + orr, r3);
+    }
+    store4x4(dst, r0, r1, r2, r3);
+    dst += 64;
+  }
+  for (let i = 0; i < n1; i += 4) {
+    const o = os + (<usize>(nx + i) << 2);
+    const q = od + (<usize>i << 2);
+    const r0 = act(v128.load(s0 + o), c, s0 + q);
+    const r1 = act(v128.load(s1 + o), c, s1 + q);
+    const r2 = act(v128.load(s2 + o), c, s2 + q);
+    const r3 = act(v128.load(s3 + o), c, s3 + q);
+    if (keepR) {
+      v128.store(s0 + q + orr, r0);
+      v128.store(s1 + q + orr, r1);
+      v128.store(s2 + q + orr, r2);
+      v128.store(s3 + q + orr, r3);
+    }
+    store4x4(dst, r0, r1, r2, r3);
+    dst += 64;
+  }
+}
+
+/**
+ * One 8-output panel for 4 samples: out_k = bias + sum_j W[:, j] in_k[j]. The 4 x 8 block
+ * lives in 8 registers; per input unit: 2 weight loads, 4 broadcast loads, 8 FMAs.
+ */
+function panel4(wp: usize, bias: usize, inp: usize, nin: i32, o0: usize, o1: usize, o2: usize, o3: usize): void {
+  let c00 = v128.load(bias);
+  let c01 = v128.load(bias, 16);
+  let c10 = c00;
+  let c11 = c01;
+  let c20 = c00;
+  let c21 = c01;
+  let c30 = c00;
+  let c31 = c01;
+  const end = inp + (<usize>nin << 4);
+  while (inp < end) {
+    const w0 = v128.load(wp);
+    const w1 = v128.load(wp, 16);
+    let x = v128.load32_splat(inp);
+    c00 = madd(x, w0, c00);
+    c01 = madd(x, w1, c01);
+    x = v128.load32_splat(inp, 4);
+    c10 = madd(x, w0, c10);
+    c11 = madd(x, w1, c11);
+    x = v128.load32_splat(inp, 8);
+    c20 = madd(x, w0, c20);
+    c21 = madd(x, w1, c21);
+    x = v128.load32_splat(inp, 12);
+    c30 = madd(x, w0, c30);
+    c31 = madd(x, w1, c31);
+    wp += 32;
+    inp += 16;
+  }
+  v128.store(o0, c00);
+  v128.store(o0, c01, 16);
+  v128.store(o1, c10);
+  v128.store(o1, c11, 16);
+  v128.store(o2, c20);
+  v128.store(o2, c21, 16);
+  v128.store(o3, c30);
+  v128.store(o3, c31, 16);
+}
+
+/**
+ * Drives A = [bx + W0^T r1 | b0 + W0 x + W1^T r2 | b1 + W1 r1] of the 8 slots of a tile
+ * (slot k at tile + k*stride); a half (4 slots) whose mask bits are all clear is skipped.
+ * Panel-outer, half-inner: a weight panel is read from L2 once and reused from L1.
+ */
+function drives(ctx: usize, tile: usize, xb: usize, mask: i32, keepR: bool): void {
+  const nx = ld(ctx, C_NX);
+  const n1 = ld(ctx, C_N1);
+  const n2 = ld(ctx, C_N2);
+  const st = <usize>ld(ctx, C_STRIDE);
+  const oa = <usize>ld(ctx, O_A);
+  const xbStride = <usize>(nx + n1 + n2) << 4;
+  const h0 = (mask & 15) != 0;
+  const h1 = (mask & 240) != 0;
+  if (h0) prep4(ctx, tile, tile + st, tile + 2 * st, tile + 3 * st, xb, keepR);
+  if (h1) prep4(ctx, tile + 4 * st, tile + 5 * st, tile + 6 * st, tile + 7 * st, xb + xbStride, keepR);
+  const pa1 = <usize>ld(ctx, C_PA1);
+  const pa2 = <usize>ld(ctx, C_PA2);
+  const ba1 = <usize>ld(ctx, C_BA1);
+  const ba2 = <usize>ld(ctx, C_BA2);
+  const nin1 = nx + n2;
+  for (let p = 0; p < (n1 >> 3); p++) {
+    const wp = pa1 + <usize>p * (<usize>nin1 << 5);
+    const o = oa + (<usize>(nx + (p << 3)) << 2);
+    const b = ba1 + (<usize>p << 5);
+    if (h0) panel4(wp, b, xb, nin1, tile + o, tile + st + o, tile + 2 * st + o, tile + 3 * st + o);
+    if (h1) panel4(wp, b, xb + xbStride, nin1, tile + 4 * st + o, tile + 5 * st + o, tile + 6 * st + o, tile + 7 * st + o);
+  }
+  const r1off = <usize>nin1 << 4;
+  const px = nx >> 3;
+  for (let p = 0; p < ((nx + n2) >> 3); p++) {
+    const wp = pa2 + <usize>p * (<usize>n1 << 5);
+    // Panels 0..nx/8 produce ax, the rest a2 (which sits after a1 in A).
+    const o = oa + (p < px ? <usize>(p << 3) << 2 : <usize>(n1 + (p << 3)) << 2);
+    const b = ba2 + (<usize>p << 5);
+    if (h0) panel4(wp, b, xb + r1off, n1, tile + o, tile + st + o, tile + 2 * st + o, tile + 3 * st + o);
+    if (h1) panel4(wp, b, xb + xbStride + r1off, n1, tile + 4 * st + o, tile + 5 * st + o, tile + 6 * st + o, tile + 7 * st + o);
+  }
+}
+
+/**
+ * grad F of one slot from its drives:
+ *   g_x = x - ax + lambda (x - xt) + betaKappa (x - xtarget)   (0 when x is clamped)
+ *   g_h = h - rho'(h) a
+ * RES gets |g|^2, |s|^2 and |s - g|^2 (the last two size the float32 rounding floor).
+ * update != 0: the paper step s <- s - eps g, without storing g or computing F.
+ * Otherwise also F(s) = 1/2|s|^2 - bx.x + lambda/2|x-xt|^2 + betaKappa/2|x-xtarget|^2
+ *   - r1.a1 - r2.b1  (r1.(W0 x + b0) + r2.(W1 r1 + b1) = r1.a1 + r2.b1, no extra products)
+ * and the sum of the magnitudes of its terms (the scale of its float32 rounding).
+ */
+function grad(ctx: usize, slot: usize, update: i32): void {
+  const nx = ld(ctx, C_NX);
+  const n1 = ld(ctx, C_N1);
+  const N = ld(ctx, C_N);
+  const c = ctx;
+  const s = slot + <usize>ld(ctx, O_S);
+  const a = slot + <usize>ld(ctx, O_A);
+  const g = slot + <usize>ld(ctx, O_G);
+  const xt = slot + <usize>ld(ctx, O_XT);
+  const xg = slot + <usize>ld(ctx, O_XG);
+  const dd = slot + <usize>ld(ctx, O_D) - (<usize>nx << 2);
+  const rr = slot + <usize>ld(ctx, O_R) - (<usize>nx << 2);
+  const bx = <usize>ld(ctx, C_BA2);
+  const b1 = <usize>ld(ctx, C_BA2) + (<usize>nx << 2) - (<usize>(nx + n1) << 2);
+  const clamp = ld(ctx, C_CLAMPX) != 0;
+  const lam = v128.load(c, V_LAMBDA);
+  const bk = v128.load(c, V_BK);
+  const ne = v128.load(c, V_NEGEPS);
+  const half = f32x4.splat(0.5);
+  let gs = v128.load(c, V_ZERO);
+  let ss = gs;
+  let fs = gs;
+  let en = gs;
+  let ea = gs;
+  let n = 0;
+  for (; n < nx; n += 4) {
+    const o = <usize>n << 2;
+    const x = v128.load(s + o);
+    const dt = f32x4.sub(x, v128.load(xt + o));
+    const dg = f32x4.sub(x, v128.load(xg + o));
+    let gv = v128.load(c, V_ZERO);
+    if (!clamp) {
+      gv = f32x4.sub(x, v128.load(a + o));
+      gv = madd(lam, dt, gv);
+      gv = madd(bk, dg, gv);
+    }
+    gs = madd(gv, gv, gs);
+    ss = madd(x, x, ss);
+    const f = f32x4.sub(x, gv);
+    fs = madd(f, f, fs);
+    if (update) v128.store(s + o, madd(gv, ne, x));
+    else {
+      v128.store(g + o, gv);
+      // 1/2 x^2 + lambda/2 dt^2 + bk/2 dg^2 - bx x
+      const q = f32x4.mul(half, madd(bk, f32x4.mul(dg, dg), madd(lam, f32x4.mul(dt, dt), f32x4.mul(x, x))));
+      const l = f32x4.mul(v128.load(bx + o), x);
+      en = f32x4.add(en, f32x4.sub(q, l));
+      ea = f32x4.add(ea, f32x4.add(f32x4.abs(q), f32x4.abs(l)));
+    }
+  }
+  const nh1 = nx + n1;
+  for (; n < N; n += 4) {
+    const o = <usize>n << 2;
+    const h = v128.load(s + o);
+    const av = v128.load(a + o);
+    const f = f32x4.mul(v128.load(dd + o), av);
+    const gv = f32x4.sub(h, f);
+    gs = madd(gv, gv, gs);
+    ss = madd(h, h, ss);
+    fs = madd(f, f, fs);
+    if (update) v128.store(s + o, madd(gv, ne, h));
+    else {
+      v128.store(g + o, gv);
+      // 1/2 h^2 - r1 a1 on h1, 1/2 h^2 - r2 b1 on h2
+      const q = f32x4.mul(half, f32x4.mul(h, h));
+      const l = f32x4.mul(v128.load(rr + o), n < nh1 ? av : v128.load(b1 + o));
+      en = f32x4.add(en, f32x4.sub(q, l));
+      ea = f32x4.add(ea, f32x4.add(q, f32x4.abs(l)));
+    }
+  }
+  const r = slot + <usize>ld(ctx, O_RES);
+  store<f32>(r, f32x4.extract_lane(gs, 0) + f32x4.extract_lane(gs, 1) + (f32x4.extract_lane(gs, 2) + f32x4.extract_lane(gs, 3)));
+  store<f32>(r, f32x4.extract_lane(ss, 0) + f32x4.extract_lane(ss, 1) + (f32x4.extract_lane(ss, 2) + f32x4.extract_lane(ss, 3)), 4);
+  store<f32>(r, f32x4.extract_lane(fs, 0) + f32x4.extract_lane(fs, 1) + (f32x4.extract_lane(fs, 2) + f32x4.extract_lane(fs, 3)), 8);
+  if (!update) {
+    store<f64>(r, <f64>f32x4.extract_lane(en, 0) + <f64>f32x4.extract_lane(en, 1) + <f64>f32x4.extract_lane(en, 2) + <f64>f32x4.extract_lane(en, 3), 16);
+    store<f64>(r, <f64>f32x4.extract_lane(ea, 0) + <f64>f32x4.extract_lane(ea, 1) + <f64>f32x4.extract_lane(ea, 2) + <f64>f32x4.extract_lane(ea, 3), 24);
+  }
+}
+
+/** grad F (into G) and RES of the slots set in mask. */
+export function evaluate(ctx: usize, tile: usize, xb: usize, mask: i32): void {
+  drives(ctx, tile, xb, mask, true);
+  const st = <usize>ld(ctx, C_STRIDE);
+  for (let k = 0; k < 8; k++) if ((mask >> k) & 1) grad(ctx, tile + <usize>k * st, 0);
+}
+
+/**
+ * The paper dynamics on a whole tile: T steps s <- s - eps grad F, then one evaluation for
+ * the residual. One call per tile keeps the tile in L1/L2 for all its steps; a call lasts
+ * ~10 ms, so V8 tiers the kernels up from Liftoff after the first few tiles.
+ */
+export function paperRun(ctx: usize, tile: usize, xb: usize, T: i32): void {
+  const st = <usize>ld(ctx, C_STRIDE);
+  for (let t = 0; t < T; t++) {
+    drives(ctx, tile, xb, 255, false);
+    for (let k = 0; k < 8; k++) grad(ctx, tile + <usize>k * st, 1);
+  }
+  evaluate(ctx, tile, xb, 255);
+}
+
+@inline function dot(a: usize, b: usize, n: i32): f64 {
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  const end = a + (<usize>n << 2);
+  // n is a multiple of 8 (padded dims).
+  while (a < end) {
+    s0 = madd(v128.load(a), v128.load(b), s0);
+    s1 = madd(v128.load(a, 16), v128.load(b, 16), s1);
+    a += 32;
+    b += 32;
+  }
+  const s = f32x4.add(s0, s1);
+  return <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + (<f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3));
+}
+
+/** Solve the k x k system A y = r (row stride m, f64) in place, y into r; the reference's solveSmall. */
+function solveSmall(A: usize, r: usize, k: i32, m: i32, regFactor: f64): bool {
+  let tr = 0.0;
+  for (let i = 0; i < k; i++) tr += load<f64>(A + (<usize>(i * m + i) << 3));
+  const reg = regFactor * (tr / <f64>k) + 1e-300;
+  for (let i = 0; i < k; i++) {
+    const p = A + (<usize>(i * m + i) << 3);
+    store<f64>(p, load<f64>(p) + reg);
+  }
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let i = c + 1; i < k; i++) {
+      if (Math.abs(load<f64>(A + (<usize>(i * m + c) << 3))) > Math.abs(load<f64>(A + (<usize>(piv * m + c) << 3)))) piv = i;
+    }
+    const pv = load<f64>(A + (<usize>(piv * m + c) << 3));
+    if (pv == 0) return false;
+    if (piv != c) {
+      for (let j = 0; j < k; j++) {
+        const pa = A + (<usize>(c * m + j) << 3);
+        const pb = A + (<usize>(piv * m + j) << 3);
+        const t = load<f64>(pa);
+        store<f64>(pa, load<f64>(pb));
+        store<f64>(pb, t);
+      }
+      const ra = r + (<usize>c << 3);
+      const rb = r + (<usize>piv << 3);
+      const t = load<f64>(ra);
+      store<f64>(ra, load<f64>(rb));
+      store<f64>(rb, t);
+    }
+    const inv = 1.0 / load<f64>(A + (<usize>(c * m + c) << 3));
+    const rc = load<f64>(r + (<usize>c << 3));
+    for (let i = c + 1; i < k; i++) {
+      const fct = load<f64>(A + (<usize>(i * m + c) << 3)) * inv;
+      if (fct == 0) continue;
+      for (let j = c; j < k; j++) {
+        const p = A + (<usize>(i * m + j) << 3);
+        store<f64>(p, load<f64>(p) - fct * load<f64>(A + (<usize>(c * m + j) << 3)));
+      }
+      const p = r + (<usize>i << 3);
+      store<f64>(p, load<f64>(p) - fct * rc);
+    }
+  }
+  for (let c = k - 1; c >= 0; c--) {
+    let v = load<f64>(r + (<usize>c << 3));
+    for (let j = c + 1; j < k; j++) v -= load<f64>(A + (<usize>(c * m + j) << 3)) * load<f64>(r + (<usize>j << 3));
+    v /= load<f64>(A + (<usize>(c * m + c) << 3));
+    if (!isFinite(v)) return false;
+    store<f64>(r + (<usize>c << 3), v);
+  }
+  return true;
+}
+
+/**
+ * One Anderson (type II) update of one slot from an accepted iterate, mirroring
+ * relaxEquilibrium in relax.ts: f = -eta P g, gm = s + f; with addCol, column `col` of
+ * dF/dG becomes the newest difference and row/column `col` of the Gram matrix dF^T dF is
+ * refreshed ("count" columns in use after it); s, f, gm are kept as the last accepted
+ * iterate (SPREV, FP, GMP). With history, s <- gm - dG gamma, gamma = (dF^T dF)^-1 dF^T f;
+ * otherwise, or when the solve fails, s <- gm. Returns 1 when the solve succeeded.
+ * px: the x preconditioner 1/(1+lambda+betaKappa).
+ */
+export function anderson(ctx: usize, slot: usize, eta: f32, px: f32, count: i32, col: i32, addCol: i32): i32 {
+  const nx = ld(ctx, C_NX);
+  const N = ld(ctx, C_N);
+  const m = ld(ctx, C_M);
+  const s = slot + <usize>ld(ctx, O_S);
+  const g = slot + <usize>ld(ctx, O_G);
+  const FP = slot + <usize>ld(ctx, O_FP);
+  const GMP = slot + <usize>ld(ctx, O_GMP);
+  const SP = slot + <usize>ld(ctx, O_SPREV);
+  const DF = slot + <usize>ld(ctx, O_DF);
+  const DG = slot + <usize>ld(ctx, O_DG);
+  const gram = slot + <usize>ld(ctx, O_GRAM);
+  const rhs = slot + <usize>ld(ctx, O_RHS);
+  const A = slot + <usize>ld(ctx, O_SOLVE);
+  const rowB = <usize>N << 2;
+  const cx = f32x4.splat(-eta * px);
+  const ch = f32x4.splat(-eta);
+  const dfc = DF + <usize>col * rowB;
+  const dgc = DG + <usize>col * rowB;
+  for (let n = 0; n < N; n += 4) {
+    const o = <usize>n << 2;
+    const sv = v128.load(s + o);
+    const f = f32x4.mul(n < nx ? cx : ch, v128.load(g + o));
+    const gm = f32x4.add(sv, f);
+    if (addCol) {
+      v128.store(dfc + o, f32x4.sub(f, v128.load(FP + o)));
+      v128.store(dgc + o, f32x4.sub(gm, v128.load(GMP + o)));
+    }
+    v128.store(FP + o, f);
+    v128.store(GMP + o, gm);
+    v128.store(SP + o, sv);
+  }
+  if (addCol) {
+    for (let c = 0; c < count; c++) {
+      const v = dot(dfc, DF + <usize>c * rowB, N);
+      store<f64>(gram + (<usize>(col * m + c) << 3), v);
+      store<f64>(gram + (<usize>(c * m + col) << 3), v);
+    }
+  }
+  if (count > 0) {
+    for (let c = 0; c < count; c++) {
+      store<f64>(rhs + (<usize>c << 3), dot(DF + <usize>c * rowB, FP, N));
+      for (let c2 = 0; c2 < count; c2++) {
+        store<f64>(A + (<usize>(c * m + c2) << 3), load<f64>(gram + (<usize>(c * m + c2) << 3)));
+      }
+    }
+    if (solveSmall(A, rhs, count, m, load<f64>(ctx + C_REG))) {
+      // s = gm - sum_c gamma_c dG_c, accumulated in the reference's order.
+      memory.copy(s, GMP, rowB);
+      for (let c = 0; c < count; c++) {
+        const gv = f32x4.splat(<f32>-load<f64>(rhs + (<usize>c << 3)));
+        const dg = DG + <usize>c * rowB;
+        for (let n = 0; n < N; n += 4) {
+          const o = <usize>n << 2;
+          v128.store(s + o, madd(gv, v128.load(dg + o), v128.load(s + o)));
+        }
+      }
+      return 1;
+    }
+  }
+  memory.copy(s, GMP, rowB);
+  return 0;
+}
+
+/** Energy safeguard's backtrack: s <- sPrev + scale * fPrev (a shortened plain step). */
+export function backtrack(ctx: usize, slot: usize, scale: f32): void {
+  const N = ld(ctx, C_N);
+  const s = slot + <usize>ld(ctx, O_S);
+  const SP = slot + <usize>ld(ctx, O_SPREV);
+  const FP = slot + <usize>ld(ctx, O_FP);
+  const k = f32x4.splat(scale);
+  for (let n = 0; n < N; n += 4) {
+    const o = <usize>n << 2;
+    v128.store(s + o, madd(k, v128.load(FP + o), v128.load(SP + o)));
+  }
+}
+
+/** Plain preconditioned step s <- s - e (cx on x, 1 on h) g of one slot (the fallback). */
+export function plainStep(ctx: usize, slot: usize, e: f32, cx: f32): void {
+  const nx = ld(ctx, C_NX);
+  const N = ld(ctx, C_N);
+  const s = slot + <usize>ld(ctx, O_S);
+  const g = slot + <usize>ld(ctx, O_G);
+  const vx = f32x4.splat(-e * cx);
+  const vh = f32x4.splat(-e);
+  for (let n = 0; n < N; n += 4) {
+    const o = <usize>n << 2;
+    v128.store(s + o, madd(n < nx ? vx : vh, v128.load(g + o), v128.load(s + o)));
+  }
+}
+
+/** Copy n bytes (slot <-> batch arrays, best iterate). */
+export function copy(dst: usize, src: usize, n: usize): void {
+  memory.copy(dst, src, n);
+}

@@ -1,0 +1,366 @@
+/**
+ * The fast relaxation engine: float32 WebAssembly SIMD kernels (assembly/relax.ts, built to
+ * build/relax.wasm with relaxed FMA and build/relax-nofma.wasm without) run by worker_threads
+ * on one shared WebAssembly.Memory, so every core works on the same batch (PERF-NOTES.md).
+ *
+ * Semantics are those of the float64 reference in relax.ts:
+ * - paper: exactly T steps of eps on every sample, then one evaluation for the residual;
+ * - equilibrium: per-sample Anderson acceleration with the reference's safeguards (energy
+ *   descent check with backtracking, plain-step fallback after maxIter). Slots of a tile are
+ *   refilled from a shared sample queue as samples converge, so no core waits on a slow
+ *   sample of its tile.
+ * Float32 puts a floor under |grad F|_2: about 2-5e-6 on the paper initialisation, 4-6e-6 on
+ * trained weights, 1.5e-5 with weights twice as strong (tol >= 1e-5 is reached for real).
+ * A sample that reaches or stalls at the floor stops there and is reported unconverged,
+ * instead of burning maxIter + fallbackIter evaluations it cannot use (FLOOR_* below).
+ * Iterations reported for a fallback sample are those actually taken.
+ *
+ * Every sample is computed independently of the others, with work handed out per tile or
+ * per sample, so results are the same for any thread count.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { type Dims, type Params, type PhaseInputs, stateSize } from '../dynamics/network.js';
+import { packagePath } from '../util/paths.js';
+import { createEngine, type RelaxEngine, type RelaxSpec, WorkerEngine } from './engine.js';
+import { emptyStats, type RelaxStats } from './relax.js';
+import { CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
+
+export { CTX, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
+
+/**
+ * float32 rounding scale of |grad F| for a sample: 2^-24 sqrt(|s|^2 + |s - grad F|^2), the
+ * size of the terms that cancel in grad F. Measured floors sit at 3-9x this scale. A best
+ * residual within FLOOR_FACTOR x scale that stops improving is noise-limited; beyond it a
+ * stall is a real convergence problem and gets the reference's treatment (maxIter, fallback).
+ */
+const FLOOR_FACTOR = 64;
+/** A residual within FLOOR_STOP x scale is at the floor already: stop there at once. */
+const FLOOR_STOP = 4;
+/** Iterations without halving the best residual that count as a stall (acted on near the floor only). */
+const STALL_ITERS = 8;
+/**
+ * F is summed in float32 from terms whose magnitudes add up to Fabs: its rounding is a few
+ * 1e-7 Fabs, so the reference's 1e-9 relative allowance would reject round-off as ascent.
+ */
+const ENERGY_TOL32 = 64 * 2 ** -24;
+
+interface Compiled {
+  module: WebAssembly.Module;
+  fma: boolean;
+}
+
+let cached: { fma?: Compiled | null; nofma?: Compiled | null } = {};
+
+function readWasm(name: string): Uint8Array<ArrayBuffer> | null {
+  const f = packagePath('build', name);
+  return existsSync(f) ? new Uint8Array(readFileSync(f)) : null;
+}
+
+/**
+ * Relaxed SIMD is behind --experimental-wasm-relaxed-simd on Node 20 and cannot be passed in
+ * a worker's execArgv (V8 flags are rejected there); the flag is process-wide, so enabling
+ * it here before compiling covers the workers, which receive the compiled module.
+ */
+function compile(fma: boolean): Compiled | null {
+  const key = fma ? 'fma' : 'nofma';
+  if (cached[key] !== undefined) return cached[key] as Compiled | null;
+  let out: Compiled | null = null;
+  try {
+    const bytes = readWasm(fma ? 'relax.wasm' : 'relax-nofma.wasm');
+    if (bytes && typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function') {
+      let ok = WebAssembly.validate(bytes);
+      if (!ok && fma) {
+        try {
+          setFlagsFromString('--experimental-wasm-relaxed-simd');
+        } catch {
+          /* flags frozen: stay without FMA */
+        }
+        ok = WebAssembly.validate(bytes);
+      }
+      if (ok) out = { module: new WebAssembly.Module(bytes), fma };
+    }
+  } catch {
+    out = null;
+  }
+  cached = { ...cached, [key]: out };
+  return out;
+}
+
+/** The kernels can run here: a wasm build exists, validates, and the worker script is built. */
+export function wasmAvailable(): boolean {
+  if (!existsSync(packagePath('dist', 'solvers', 'wasm-worker.js'))) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return false;
+  }
+  return compile(false) !== null || compile(true) !== null;
+}
+
+export interface WasmEngineOptions {
+  /** Use the relaxed-SIMD FMA build when it validates (default true; env GRADEP_WASM_FMA=0 turns it off). */
+  fma?: boolean;
+}
+
+/** Constants of the kernels' activation (Cephes expf). */
+function writeConstants(mem: ArrayBuffer | SharedArrayBuffer, ctx: number): void {
+  const f = new Float32Array(mem, ctx, CTX.SIZE / 4);
+  const i = new Int32Array(mem, ctx, CTX.SIZE / 4);
+  const v = (off: number, x: number) => f.fill(x, off / 4, off / 4 + 4);
+  v(CTX.V_ONE, 1);
+  v(CTX.V_TWO, 2);
+  v(CTX.V_TEN, 10);
+  v(CTX.V_FIFTH, 0.2);
+  v(CTX.V_ZERO, 0);
+  // exp clamp: 2^n must stay a normal float (n in [-115, 127]; MAGIC's mantissa holds n + 127).
+  v(CTX.V_EXPLO, -80);
+  v(CTX.V_EXPHI, 88);
+  v(CTX.V_LOG2E, 1.44269504088896341);
+  v(CTX.V_NLN2HI, -0.693359375);
+  v(CTX.V_NLN2LO, 2.12194440e-4);
+  [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].forEach((c, k) => v(CTX.V_E0 + 16 * k, c));
+  v(CTX.V_MAGIC, 2 ** 23 + 127);
+  i.fill(0x80000000 | 0, CTX.V_SIGN / 4, CTX.V_SIGN / 4 + 4);
+}
+
+/** W packed in 8-output panels: panel p holds, for each input j, outputs 8p..8p+7 (zero-padded). */
+function packPanels(dst: Float32Array, at: number, nOutPad: number, nInPad: number, w: (o: number, j: number) => number): void {
+  for (let p = 0; p < nOutPad / 8; p++) {
+    for (let j = 0; j < nInPad; j++) {
+      const base = at + (p * nInPad + j) * 8;
+      for (let c = 0; c < 8; c++) dst[base + c] = w(p * 8 + c, j);
+    }
+  }
+}
+
+export class WasmEngine implements RelaxEngine {
+  readonly threads: number;
+  readonly fma: boolean;
+  private readonly memory: WebAssembly.Memory;
+  private readonly workers: Worker[] = [];
+  private ready: Promise<void>;
+
+  constructor(threads = Math.max(1, Math.min(availableParallelism(), 8)), opts: WasmEngineOptions = {}) {
+    this.threads = Math.max(1, threads | 0);
+    const wantFma = (opts.fma ?? true) && process.env.GRADEP_WASM_FMA !== '0';
+    const c = (wantFma ? compile(true) : null) ?? compile(false);
+    if (!c) throw new Error('WasmEngine: no usable build/relax*.wasm (run npm run build:wasm)');
+    this.fma = c.fma;
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    const script = packagePath('dist', 'solvers', 'wasm-worker.js');
+    const inits: Promise<void>[] = [];
+    for (let i = 0; i < this.threads; i++) {
+      const w = new Worker(script);
+      this.workers.push(w);
+      inits.push(this.call(w, { type: 'init', module: c.module, memory: this.memory }).then(() => undefined));
+    }
+    this.ready = Promise.all(inits).then(() => undefined);
+    // Unhandled until the first relax awaits it; keep a failed init from crashing the process meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  static async create(threads?: number, opts?: WasmEngineOptions): Promise<WasmEngine> {
+    const e = new WasmEngine(threads, opts);
+    try {
+      await e.ready;
+    } catch (err) {
+      await e.close();
+      throw err;
+    }
+    return e;
+  }
+
+  private call(w: Worker, msg: unknown): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const onMsg = (m: { ok: boolean; error?: string; value?: unknown }) => {
+        w.off('error', onErr);
+        if (m.ok) resolve(m.value);
+        else reject(new Error(`wasm worker: ${m.error}`));
+      };
+      const onErr = (e: Error) => {
+        w.off('message', onMsg);
+        reject(e);
+      };
+      w.once('message', onMsg);
+      w.once('error', onErr);
+      w.ref();
+      w.postMessage(msg);
+    }).finally(() => w.unref());
+  }
+
+  /** Calls share one memory layout: run them one after another. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  relax(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats> {
+    const run = this.queue.then(() => this.relaxNow(p, d, s, ph, spec));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async relaxNow(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats> {
+    await this.ready;
+    const B = ph.xt.length / d.nx;
+    if (B === 0) return emptyStats();
+    const eq = spec.equilibrium;
+    const m = spec.method === 'equilibrium' ? Math.max(0, eq.memory | 0) : 0;
+    const L = wasmLayout(d, B, m, this.threads);
+    const have = this.memory.buffer.byteLength;
+    if (L.bytes > have) {
+      const pages = Math.ceil((L.bytes - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`WasmEngine: batch ${B} needs more than ${MAX_PAGES} pages`);
+      this.memory.grow(pages);
+    }
+    const buf = this.memory.buffer;
+    this.writeInputs(buf, L, p, d, s, ph, spec, B);
+    const job: Omit<WasmJob, 'worker'> = {
+      type: spec.method,
+      layout: L,
+      B,
+      T: spec.paper.T,
+      lambda: ph.lambda,
+      betaKappa: ph.betaKappa,
+      eq: { tol: eq.tol, maxIter: eq.maxIter, memory: m, eta: eq.eta, fallbackIter: eq.fallbackIter, fallbackEps: eq.fallbackEps },
+      floorFactor: FLOOR_FACTOR,
+      floorStop: FLOOR_STOP,
+      stallIters: STALL_ITERS,
+      energyTol32: ENERGY_TOL32,
+    };
+    await Promise.all(this.workers.map((w, i) => this.call(w, { ...job, worker: i })));
+    return this.readOutputs(buf, L, d, s, B, spec, ph.clampX === true);
+  }
+
+  /** float64 params/state/targets -> padded float32 regions, and the phase constants. */
+  private writeInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec, B: number): void {
+    const { nx, n1, n2, N } = L;
+    const f = new Float32Array(buf);
+    const i32 = new Int32Array(buf);
+    const c = L.ctx;
+    writeConstants(buf, c);
+    const ints: [number, number][] = [
+      [CTX.NX, nx], [CTX.N1, n1], [CTX.N2, n2], [CTX.N, N], [CTX.PA1, L.pa1], [CTX.PA2, L.pa2],
+      [CTX.BA1, L.ba1], [CTX.BA2, L.ba2], [CTX.CLAMPX, ph.clampX ? 1 : 0], [CTX.STRIDE, L.stride], [CTX.M, L.m],
+    ];
+    for (const [o, v] of ints) i32[(c + o) >> 2] = v;
+    for (const [name, o] of Object.entries(L.slot)) i32[(c + CTX[name as keyof typeof CTX]) >> 2] = o;
+    // Tikhonov factor: the Gram matrix is built from float32 dot products (relative error
+    // ~1e-7), so the reference's 1e-10 would not regularise anything.
+    new Float64Array(buf, c + CTX.REG, 1)[0] = 1e-7;
+    const vf = (off: number, x: number) => f.fill(x, (c + off) / 4, (c + off) / 4 + 4);
+    vf(CTX.V_LAMBDA, ph.lambda);
+    vf(CTX.V_BK, ph.betaKappa);
+    vf(CTX.V_NEGEPS, -spec.paper.eps);
+    const W0 = p.W0;
+    const W1 = p.W1;
+    const dx = d.nx;
+    const d1 = d.n1;
+    const d2 = d.n2;
+    // PA1: outputs h1 (a1), inputs [x | rho(h2)]: W0[i][j], then W1^T[i][k] = W1[k][i].
+    packPanels(f, L.pa1 / 4, n1, nx + n2, (o, j) => {
+      if (o >= d1) return 0;
+      if (j < nx) return j < dx ? W0[o * dx + j] : 0;
+      const k = j - nx;
+      return k < d2 ? W1[k * d1 + o] : 0;
+    });
+    // PA2: outputs [x (ax) | h2 (a2)], input rho(h1): W0^T[j][i] = W0[i][j], then W1[k][i].
+    packPanels(f, L.pa2 / 4, nx + n2, n1, (o, i) => {
+      if (i >= d1) return 0;
+      if (o < nx) return o < dx ? W0[i * dx + o] : 0;
+      const k = o - nx;
+      return k < d2 ? W1[k * d1 + i] : 0;
+    });
+    f.fill(0, L.ba1 / 4, L.ba1 / 4 + n1);
+    f.set(p.b0, L.ba1 / 4);
+    f.fill(0, L.ba2 / 4, L.ba2 / 4 + nx + n2);
+    f.set(p.bx, L.ba2 / 4);
+    f.set(p.b1, L.ba2 / 4 + nx);
+    // State, anchors and targets, zero-padded (padded units stay exactly 0: zero weights,
+    // rho(0) = 0; padded samples are all-zero and never read back).
+    const Nd = stateSize(d);
+    const sb = L.sb / 4;
+    f.fill(0, sb, sb + L.Bpad * N);
+    f.fill(0, L.xtb / 4, L.xtb / 4 + L.Bpad * nx);
+    f.fill(0, L.xgb / 4, L.xgb / 4 + L.Bpad * nx);
+    for (let b = 0; b < B; b++) {
+      const src = b * Nd;
+      const dst = sb + b * N;
+      for (let j = 0; j < dx; j++) f[dst + j] = s[src + j];
+      for (let k = 0; k < d1; k++) f[dst + nx + k] = s[src + dx + k];
+      for (let k = 0; k < d2; k++) f[dst + nx + n1 + k] = s[src + dx + d1 + k];
+      const xo = b * dx;
+      const to = L.xtb / 4 + b * nx;
+      for (let j = 0; j < dx; j++) f[to + j] = ph.xt[xo + j];
+      if (ph.xtarget && ph.betaKappa !== 0) {
+        const go = L.xgb / 4 + b * nx;
+        for (let j = 0; j < dx; j++) f[go + j] = ph.xtarget[xo + j];
+      }
+    }
+    Atomics.store(i32, (c + CTX.COUNTER) >> 2, 0);
+  }
+
+  private readOutputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, d: Dims, s: Float64Array, B: number, spec: RelaxSpec, clampX: boolean): RelaxStats {
+    const { nx, n1, N } = L;
+    const f = new Float32Array(buf);
+    const i32 = new Int32Array(buf);
+    const res = new Float64Array(buf, L.resb, L.Bpad);
+    const Nd = stateSize(d);
+    const stats = emptyStats();
+    let itSum = 0;
+    let resSum = 0;
+    const tol = spec.method === 'equilibrium' ? spec.equilibrium.tol : Infinity;
+    for (let b = 0; b < B; b++) {
+      const src = L.sb / 4 + b * N;
+      const dst = b * Nd;
+      // A clamped x stays exactly the caller's float64 value (not its float32 rounding).
+      if (!clampX) for (let j = 0; j < d.nx; j++) s[dst + j] = f[src + j];
+      for (let k = 0; k < d.n1; k++) s[dst + d.nx + k] = f[src + nx + k];
+      for (let k = 0; k < d.n2; k++) s[dst + d.nx + d.n1 + k] = f[src + nx + n1 + k];
+      const it = i32[(L.iters >> 2) + b];
+      const r = res[b];
+      stats.evaluations += i32[(L.evals >> 2) + b];
+      itSum += it;
+      resSum += r;
+      if (it > stats.iterationsMax) stats.iterationsMax = it;
+      if (!(r <= stats.residualMax)) stats.residualMax = r;
+      if (!(r <= tol)) stats.unconverged++;
+      if (i32[(L.flags >> 2) + b] & 2) stats.fallbacks++;
+    }
+    stats.samples = B;
+    stats.iterationsMean = itSum / B;
+    stats.residualMean = resSum / B;
+    return stats;
+  }
+
+  /** Chip transients are float64 physics outside these kernels: the float64 worker engine runs them. */
+  private f64Engine: WorkerEngine | null = null;
+
+  transient(...args: Parameters<RelaxEngine['transient']>): ReturnType<RelaxEngine['transient']> {
+    this.f64Engine ??= new WorkerEngine(this.threads);
+    return this.f64Engine.transient(...args);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+    await this.f64Engine?.close();
+    this.f64Engine = null;
+  }
+}
+
+/**
+ * The fastest engine available: WasmEngine (workers started and kernels instantiated), or the
+ * float64 engine of createEngine (WorkerEngine for 2+ threads) when wasm cannot load here.
+ */
+export async function createFastEngine(threads?: number): Promise<RelaxEngine> {
+  const n = threads ?? Math.max(1, Math.min(availableParallelism(), 8));
+  if (wasmAvailable()) {
+    try {
+      return await WasmEngine.create(n);
+    } catch {
+      /* fall through to float64 */
+    }
+  }
+  return createEngine(n);
+}

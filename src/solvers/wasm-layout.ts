@@ -1,0 +1,111 @@
+/**
+ * Shared-memory layout of the WasmEngine and the job it posts to its workers. Kept apart
+ * from wasm-engine.ts so the workers load nothing but this (and the kernels).
+ */
+import type { Dims } from '../dynamics/network.js';
+
+/** Context block offsets (bytes); must match the constants at the top of assembly/relax.ts. */
+export const CTX = {
+  NX: 0, N1: 4, N2: 8, N: 12, PA1: 16, PA2: 20, BA1: 24, BA2: 28, CLAMPX: 32, STRIDE: 36, M: 40,
+  O_S: 48, O_XT: 52, O_XG: 56, O_G: 60, O_D: 64, O_A: 68, O_R: 72, O_FP: 80, O_GMP: 84,
+  O_BEST: 88, O_DF: 92, O_DG: 96, O_GRAM: 100, O_RHS: 104, O_SOLVE: 108, O_RES: 112, O_SPREV: 116, REG: 120,
+  V_ONE: 256, V_TWO: 272, V_TEN: 288, V_FIFTH: 304, V_ZERO: 320, V_EXPLO: 336, V_EXPHI: 352,
+  V_LOG2E: 368, V_NLN2HI: 384, V_NLN2LO: 400, V_E0: 416, V_MAGIC: 608,
+  V_LAMBDA: 624, V_BK: 640, V_NEGEPS: 656, V_SIGN: 672,
+  /** i32 work counter (outside the kernel's part of the block). */
+  COUNTER: 1024,
+  SIZE: 2048,
+} as const;
+
+/** The first 64 KiB stay free for the module's own (currently empty) static data. */
+const BASE = 65536;
+export const PAGE = 65536;
+/** Module's declared maximum (asconfig.json maximumMemory), 1 GiB. */
+export const MAX_PAGES = 16384;
+/** Samples per tile: two register blocks of 4. */
+export const TILE = 8;
+
+export interface WasmLayout {
+  nx: number; n1: number; n2: number; N: number;
+  m: number; stride: number;
+  ctx: number; pa1: number; pa2: number; ba1: number; ba2: number;
+  sb: number; xtb: number; xgb: number;
+  iters: number; evals: number; flags: number; resb: number;
+  /** Per worker: tile (8 slots) and interleaved input buffer. */
+  tiles: number[]; xbs: number[];
+  Bpad: number; bytes: number;
+  /** Slot offsets (bytes) in CTX order O_S..O_RES. */
+  slot: Record<string, number>;
+}
+
+const up8 = (n: number) => Math.ceil(n / 8) * 8;
+const al64 = (n: number) => Math.ceil(n / 64) * 64;
+
+export function wasmLayout(d: Dims, B: number, m: number, threads: number): WasmLayout {
+  const nx = up8(d.nx);
+  const n1 = up8(d.n1);
+  const n2 = up8(d.n2);
+  const N = nx + n1 + n2;
+  const Bpad = Math.max(TILE, Math.ceil(B / TILE) * TILE);
+  // Slot: float32 vectors, then the f64 Anderson matrices.
+  const slot: Record<string, number> = {};
+  let o = 0;
+  const f32 = (name: string, n: number) => {
+    slot[name] = o;
+    o = al64(o + 4 * n);
+  };
+  const f64 = (name: string, n: number) => {
+    slot[name] = o;
+    o = al64(o + 8 * Math.max(1, n));
+  };
+  f32('O_S', N); f32('O_XT', nx); f32('O_XG', nx); f32('O_G', N); f32('O_D', n1 + n2); f32('O_A', N);
+  f32('O_R', n1 + n2); f32('O_FP', N); f32('O_GMP', N); f32('O_BEST', N); f32('O_SPREV', N);
+  f32('O_DF', Math.max(1, m) * N); f32('O_DG', Math.max(1, m) * N);
+  f64('O_GRAM', m * m); f64('O_RHS', m); f64('O_SOLVE', m * m);
+  // RES: f32 |g|^2, |s|^2, |s-g|^2, pad, f64 F, f64 sum of |terms of F|.
+  f32('O_RES', 8);
+  const stride = o;
+  let p = BASE;
+  const take = (bytes: number) => {
+    const at = p;
+    p = al64(p + bytes);
+    return at;
+  };
+  const ctx = take(CTX.SIZE);
+  const pa1 = take(4 * n1 * (nx + n2));
+  const pa2 = take(4 * (nx + n2) * n1);
+  const ba1 = take(4 * n1);
+  const ba2 = take(4 * (nx + n2));
+  const sb = take(4 * Bpad * N);
+  const xtb = take(4 * Bpad * nx);
+  const xgb = take(4 * Bpad * nx);
+  const iters = take(4 * Bpad);
+  const evals = take(4 * Bpad);
+  const flags = take(4 * Bpad);
+  const resb = take(8 * Bpad);
+  const tiles: number[] = [];
+  const xbs: number[] = [];
+  for (let w = 0; w < threads; w++) {
+    tiles.push(take(TILE * stride));
+    xbs.push(take(2 * 16 * N));
+  }
+  return { nx, n1, n2, N, m, stride, ctx, pa1, pa2, ba1, ba2, sb, xtb, xgb, iters, evals, flags, resb, tiles, xbs, Bpad, bytes: p, slot };
+}
+
+/** Job posted to a wasm worker (all pointers are byte offsets into the shared memory). */
+export interface WasmJob {
+  type: 'paper' | 'equilibrium';
+  layout: WasmLayout;
+  worker: number;
+  B: number;
+  T: number;
+  lambda: number;
+  betaKappa: number;
+  eq: { tol: number; maxIter: number; memory: number; eta: number; fallbackIter: number; fallbackEps: number };
+  floorFactor: number;
+  floorStop: number;
+  stallIters: number;
+  /** Relative float32 rounding allowance of the energy safeguard. */
+  energyTol32: number;
+}
+

@@ -1,0 +1,251 @@
+/**
+ * Worker side of WasmEngine: instantiates the kernels on the shared memory, then takes work
+ * from the shared counter (tiles for paper, samples for equilibrium) until none is left.
+ * The per-sample control of Anderson (energy backtracking, fallback, stopping) lives here in JS; all
+ * vector work is in the kernels.
+ */
+import { parentPort } from 'node:worker_threads';
+import { CTX, TILE, type WasmJob, type WasmLayout } from './wasm-layout.js';
+
+interface Kernels {
+  evaluate(ctx: number, tile: number, xb: number, mask: number): void;
+  paperRun(ctx: number, tile: number, xb: number, T: number): void;
+  anderson(ctx: number, slot: number, eta: number, px: number, count: number, col: number, addCol: number): number;
+  backtrack(ctx: number, slot: number, scale: number): void;
+  plainStep(ctx: number, slot: number, e: number, cx: number): void;
+  copy(dst: number, src: number, n: number): void;
+}
+
+let K: Kernels | null = null;
+let memory: WebAssembly.Memory | null = null;
+
+const EPS32 = 2 ** -24;
+
+function runPaper(job: WasmJob): void {
+  const L = job.layout;
+  const k = K as Kernels;
+  const buf = (memory as WebAssembly.Memory).buffer;
+  const i32 = new Int32Array(buf);
+  const f32 = new Float32Array(buf);
+  const res = new Float64Array(buf, L.resb, L.Bpad);
+  const tile = L.tiles[job.worker];
+  const xb = L.xbs[job.worker];
+  const S = L.slot;
+  const nTiles = L.Bpad / TILE;
+  const cnt = (L.ctx + CTX.COUNTER) >> 2;
+  for (;;) {
+    const t = Atomics.add(i32, cnt, 1);
+    if (t >= nTiles) break;
+    for (let q = 0; q < TILE; q++) loadSlot(k, L, tile + q * L.stride, t * TILE + q);
+    k.paperRun(L.ctx, tile, xb, job.T);
+    for (let q = 0; q < TILE; q++) {
+      const b = t * TILE + q;
+      if (b >= job.B) break;
+      const slot = tile + q * L.stride;
+      k.copy(L.sb + 4 * b * L.N, slot + S.O_S, 4 * L.N);
+      res[b] = Math.sqrt(f32[(slot + S.O_RES) >> 2]);
+      i32[(L.iters >> 2) + b] = job.T;
+      i32[(L.evals >> 2) + b] = job.T + 1;
+      i32[(L.flags >> 2) + b] = 0;
+    }
+  }
+}
+
+function loadSlot(k: Kernels, L: WasmLayout, slot: number, b: number): void {
+  k.copy(slot + L.slot.O_S, L.sb + 4 * b * L.N, 4 * L.N);
+  k.copy(slot + L.slot.O_XT, L.xtb + 4 * b * L.nx, 4 * L.nx);
+  k.copy(slot + L.slot.O_XG, L.xgb + 4 * b * L.nx, 4 * L.nx);
+}
+
+/** Per-slot Anderson control, the state machine of relaxEquilibrium's `anderson`. */
+class SlotState {
+  b = -1;
+  it = 0;
+  evals = 0;
+  count = 0;
+  col = 0;
+  /** An accepted previous iterate exists (SPREV, FP, GMP and Fprev). */
+  havePrev = false;
+  Fprev = Infinity;
+  FabsPrev = 0;
+  /** Backtracking factor of the plain step after a rejected move. */
+  scale = 1;
+  bestRes = Infinity;
+  /** Best residual when it last halved, and the iteration: stall detection near the floor. */
+  markRes = Infinity;
+  markIt = 0;
+  /** 0: Anderson, 1: plain-step fallback. */
+  mode = 0;
+  fb = 0;
+}
+
+function runEquilibrium(job: WasmJob): void {
+  const L = job.layout;
+  const k = K as Kernels;
+  const buf = (memory as WebAssembly.Memory).buffer;
+  const i32 = new Int32Array(buf);
+  const f32 = new Float32Array(buf);
+  const f64 = new Float64Array(buf);
+  const res = new Float64Array(buf, L.resb, L.Bpad);
+  const tile = L.tiles[job.worker];
+  const xb = L.xbs[job.worker];
+  const S = L.slot;
+  const cnt = (L.ctx + CTX.COUNTER) >> 2;
+  const { tol, maxIter, eta, fallbackIter, fallbackEps } = job.eq;
+  const m = job.eq.memory;
+  const px = 1 / (1 + job.lambda + job.betaKappa);
+  const cxFallback = px * (1 + job.lambda);
+  const slots = Array.from({ length: TILE }, () => new SlotState());
+  const base = (q: number) => tile + q * L.stride;
+
+  const refill = (q: number) => {
+    const st = slots[q];
+    const b = Atomics.add(i32, cnt, 1);
+    if (b >= job.B) {
+      st.b = -1;
+      return;
+    }
+    loadSlot(k, L, base(q), b);
+    Object.assign(st, new SlotState());
+    st.b = b;
+  };
+  const finish = (q: number, r: number, fallback: boolean) => {
+    const st = slots[q];
+    const b = st.b;
+    k.copy(L.sb + 4 * b * L.N, base(q) + S.O_S, 4 * L.N);
+    res[b] = r;
+    i32[(L.iters >> 2) + b] = st.it + st.fb;
+    i32[(L.evals >> 2) + b] = st.evals;
+    i32[(L.flags >> 2) + b] = (r <= tol ? 0 : 1) | (fallback ? 2 : 0);
+    refill(q);
+  };
+  /** float32 rounding scale of |grad F| for this sample's magnitudes (see FLOOR_FACTOR). */
+  const floorScale = (q: number) => {
+    const o = (base(q) + S.O_RES) >> 2;
+    return EPS32 * Math.sqrt(f32[o + 1] + f32[o + 2]);
+  };
+  /** Best residual is at float32 rounding level: a stall there is the floor, not a failure. */
+  const nearFloor = (q: number, r: number) => r <= job.floorFactor * floorScale(q);
+  const restoreBest = (q: number) => k.copy(base(q) + S.O_S, base(q) + S.O_BEST, 4 * L.N);
+  const toFallback = (st: SlotState, q: number) => {
+    restoreBest(q);
+    if (fallbackIter <= 0) {
+      finish(q, st.bestRes, true);
+      return;
+    }
+    st.mode = 1;
+    st.markRes = st.bestRes;
+    st.markIt = 0;
+  };
+
+  for (let q = 0; q < TILE; q++) refill(q);
+  for (;;) {
+    let mask = 0;
+    for (let q = 0; q < TILE; q++) if (slots[q].b >= 0) mask |= 1 << q;
+    if (mask === 0) break;
+    k.evaluate(L.ctx, tile, xb, mask);
+    for (let q = 0; q < TILE; q++) {
+      const st = slots[q];
+      if (st.b < 0) continue;
+      const slot = base(q);
+      const ro = slot + S.O_RES;
+      const r = Math.sqrt(f32[ro >> 2]);
+      st.evals++;
+      if (st.mode === 1) {
+        // Fallback: plain preconditioned steps from the best iterate (the paper dynamics).
+        if (r < st.bestRes) {
+          st.bestRes = r;
+          if (r < 0.5 * st.markRes) {
+            st.markRes = r;
+            st.markIt = st.fb;
+          }
+        }
+        if (r <= tol || st.fb >= fallbackIter || (st.fb - st.markIt >= 4 * job.stallIters && nearFloor(q, st.bestRes))) {
+          finish(q, r, true);
+          continue;
+        }
+        k.plainStep(L.ctx, slot, fallbackEps, cxFallback);
+        st.fb++;
+        continue;
+      }
+      const F = f64[(ro + 16) >> 3];
+      const Fabs = f64[(ro + 24) >> 3];
+      // Energy safeguard: the gradient flow never climbs F, so a move that does (beyond
+      // round-off, here float32's) may jump basins: back off to a shortened plain step.
+      if (st.havePrev && !(F <= st.Fprev + Math.max(1e-9 * (1 + Math.abs(st.Fprev)), job.energyTol32 * (1 + st.FabsPrev)))) {
+        st.scale *= 0.5;
+        st.count = 0;
+        st.col = 0;
+        if (st.scale < 1e-6) {
+          toFallback(st, q);
+          continue;
+        }
+        k.backtrack(L.ctx, slot, st.scale);
+        st.it++;
+        continue;
+      }
+      if (r < st.bestRes) {
+        st.bestRes = r;
+        k.copy(slot + S.O_BEST, slot + S.O_S, 4 * L.N);
+        if (r < 0.5 * st.markRes) {
+          st.markRes = r;
+          st.markIt = st.it;
+        }
+      }
+      // At tolerance, or (tol below float32 reach) already at the rounding floor itself.
+      if (r <= tol || r <= job.floorStop * floorScale(q)) {
+        finish(q, r, false);
+        continue;
+      }
+      if (st.it >= maxIter || st.it - st.markIt >= job.stallIters) {
+        if (nearFloor(q, st.bestRes)) {
+          // Float32 cannot do better; plain steps would only burn fallbackIter evaluations.
+          restoreBest(q);
+          finish(q, st.bestRes, false);
+          continue;
+        }
+        if (st.it >= maxIter) {
+          toFallback(st, q);
+          continue;
+        }
+      }
+      // History only from consecutive accepted iterates (a backtrack breaks the chain).
+      const addCol = st.havePrev && m > 0 && st.scale === 1;
+      const count = addCol ? Math.min(st.count + 1, m) : st.count;
+      const ok = k.anderson(L.ctx, slot, eta, px, count, st.col, addCol ? 1 : 0);
+      if (addCol) {
+        st.count = count;
+        st.col = (st.col + 1) % m;
+      }
+      st.Fprev = F;
+      st.FabsPrev = Fabs;
+      st.havePrev = true;
+      st.scale = 1;
+      if (!ok) {
+        st.count = 0;
+        st.col = 0;
+      }
+      st.it++;
+    }
+  }
+}
+
+interface InitMsg {
+  type: 'init';
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+parentPort?.on('message', (msg: InitMsg | WasmJob) => {
+  try {
+    if (msg.type === 'init') {
+      memory = msg.memory;
+      const inst = new WebAssembly.Instance(msg.module, { env: { memory } });
+      K = inst.exports as unknown as Kernels;
+    } else if (msg.type === 'paper') runPaper(msg);
+    else runEquilibrium(msg);
+    parentPort?.postMessage({ ok: true });
+  } catch (e) {
+    parentPort?.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});
