@@ -24,7 +24,7 @@ describe('gradep CLI', () => {
   const ck = join(run, 'checkpoint.json');
 
   it('--help works for every command', () => {
-    for (const c of ['train', 'velocity', 'grad', 'sample', 'demo', 'circuit', 'plot-log']) {
+    for (const c of ['train', 'velocity', 'grad', 'sample', 'demo', 'circuit', 'plot-log', 'relax', 'eval', 'experiment', 'bench', 'report-run']) {
       const r = gradep(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toContain('Usage: gradep ' + c);
@@ -44,6 +44,14 @@ describe('gradep CLI', () => {
     const log = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
     expect(Object.keys(log[0])).toEqual(expect.arrayContaining(['step', 'flow_mse', 'grad_norm', 'free_residual_max', 'seconds']));
+  });
+
+  it('report-run writes the loss curve, four sample grids and a README with metrics', () => {
+    const r = json(gradep('report-run', run, '--n', '10', '--json'));
+    expect(r.results).toHaveLength(4);
+    for (const x of r.results) expect(existsSync(x.png)).toBe(true);
+    expect(existsSync(join(run, 'loss.png'))).toBe(true);
+    expect(readFileSync(join(run, 'README.md'), 'utf8')).toContain('Sample quality');
   });
 
   it('velocity in both modes', () => {

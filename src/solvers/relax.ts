@@ -43,7 +43,7 @@ export interface EquilibriumOptions {
 }
 
 export const DEFAULT_EQUILIBRIUM: EquilibriumOptions = {
-  tol: 1e-6,
+  tol: 1e-5,
   maxIter: 300,
   memory: 10,
   eta: 1,
