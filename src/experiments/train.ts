@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { CircuitSpec } from '../circuit/spec.js';
 import { type Dims, type Params, cloneParams } from '../dynamics/network.js';
-import { drawFlowBatch, type Pairing } from '../flow/batch.js';
+import { BatchPrefetcher, type Pairing } from '../flow/batch.js';
 import { loadDigits } from '../data/optdigits.js';
 import { type Checkpoint, CHECKPOINT_FORMAT, dimsOfCircuit, loadCheckpoint, saveCheckpoint, type TrainHyper } from '../learning/checkpoint.js';
 import { gradepEstimate } from '../learning/gradep.js';
@@ -195,54 +195,59 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
   const t0 = performance.now();
   onEvent({ type: 'start', fromStep: ck.step, steps: o.steps, batch: o.batch, threads: engine.threads });
   const p: Params = ck.params;
-  while (ck.step < o.steps) {
-    const ts = performance.now();
-    const batch = drawFlowBatch(data.images, data.n, d.nx, o.batch, o.pairing, o.seed, ck.step);
-    let row: StepRow;
-    let grads: Params;
-    if (insitu) {
-      const r = await insitu.estimate(p, batch.xt, batch.ut, ck.step);
-      grads = r.grads;
-      row = {
-        step: ck.step + 1,
-        flow_mse: r.flowMse,
-        grad_norm: 0,
-        free_iters: r.free.steps / r.free.samples,
-        free_residual_max: NaN,
-        plus_residual_max: NaN,
-        minus_residual_max: NaN,
-        unconverged: 0,
-        seconds: 0,
-        physical_time_s: r.time,
-        energy_j: r.energy,
-      };
-    } else {
-      const r = await gradepEstimate(engine, p, d, batch.xt, batch.ut, { lambda: hyper.lambda, alpha: hyper.alpha, beta: hyper.beta, relax: relax as RelaxSpec });
-      grads = r.grads;
-      row = {
-        step: ck.step + 1,
-        flow_mse: r.flowMse,
-        grad_norm: 0,
-        free_iters: r.free.iterationsMean,
-        free_residual_max: r.free.residualMax,
-        plus_residual_max: r.plus.residualMax,
-        minus_residual_max: r.minus.residualMax,
-        unconverged: r.free.unconverged + r.plus.unconverged + r.minus.unconverged,
-        seconds: 0,
-      };
+  const prefetch = new BatchPrefetcher(data.images, data.n, d.nx, o.batch, o.pairing, o.seed);
+  try {
+    while (ck.step < o.steps) {
+      const ts = performance.now();
+      const batch = await prefetch.get(ck.step, o.steps);
+      let row: StepRow;
+      let grads: Params;
+      if (insitu) {
+        const r = await insitu.estimate(p, batch.xt, batch.ut, ck.step);
+        grads = r.grads;
+        row = {
+          step: ck.step + 1,
+          flow_mse: r.flowMse,
+          grad_norm: 0,
+          free_iters: r.free.steps / r.free.samples,
+          free_residual_max: NaN,
+          plus_residual_max: NaN,
+          minus_residual_max: NaN,
+          unconverged: 0,
+          seconds: 0,
+          physical_time_s: r.time,
+          energy_j: r.energy,
+        };
+      } else {
+        const r = await gradepEstimate(engine, p, d, batch.xt, batch.ut, { lambda: hyper.lambda, alpha: hyper.alpha, beta: hyper.beta, relax: relax as RelaxSpec });
+        grads = r.grads;
+        row = {
+          step: ck.step + 1,
+          flow_mse: r.flowMse,
+          grad_norm: 0,
+          free_iters: r.free.iterationsMean,
+          free_residual_max: r.free.residualMax,
+          plus_residual_max: r.plus.residualMax,
+          minus_residual_max: r.minus.residualMax,
+          unconverged: r.free.unconverged + r.plus.unconverged + r.minus.unconverged,
+          seconds: 0,
+        };
+      }
+      row.grad_norm = clipGradNorm(grads, adam.clip);
+      adamStep(p, grads, ck.optimizer, adam);
+      emaUpdate(ck.ema_params, p, hyper.ema_decay);
+      ck.step += 1;
+      ck.last = { flow_mse: row.flow_mse };
+      row.seconds = (performance.now() - ts) / 1000;
+      appendFileSync(logPath, JSON.stringify(row) + '\n');
+      onEvent({ type: 'step', row });
+      if (ck.step % o.checkpointEvery === 0 || ck.step === o.steps) {
+        saveCheckpoint(ckPath, ck);
+        onEvent({ type: 'checkpoint', step: ck.step, path: ckPath });
+      }
     }
-    row.grad_norm = clipGradNorm(grads, adam.clip);
-    adamStep(p, grads, ck.optimizer, adam);
-    emaUpdate(ck.ema_params, p, hyper.ema_decay);
-    ck.step += 1;
-    ck.last = { flow_mse: row.flow_mse };
-    row.seconds = (performance.now() - ts) / 1000;
-    appendFileSync(logPath, JSON.stringify(row) + '\n');
-    onEvent({ type: 'step', row });
-    if (ck.step % o.checkpointEvery === 0 || ck.step === o.steps) {
-      saveCheckpoint(ckPath, ck);
-      onEvent({ type: 'checkpoint', step: ck.step, path: ckPath });
-    }
+  } finally {
+    await prefetch.close();
   }
   if (!existsSync(ckPath)) saveCheckpoint(ckPath, ck);
   onEvent({ type: 'done', step: ck.step, seconds: (performance.now() - t0) / 1000 });

@@ -57,3 +57,69 @@ export function drawFlowBatch(data: Float64Array, n: number, dim: number, B: num
   }
   return { B, xt, ut, t };
 }
+
+/**
+ * Draws the next step's batch in a worker while the current step relaxes: the exact OT
+ * assignment (about 0.3 s at 1797) then overlaps the serial parts of a step, when one core
+ * would otherwise idle. Batches are pure functions of (seed, step), so prefetching changes
+ * no number.
+ */
+export class BatchPrefetcher {
+  private worker: import('node:worker_threads').Worker | null = null;
+  private pending = new Map<number, Promise<FlowBatch>>();
+
+  constructor(
+    private readonly data: Float64Array,
+    private readonly n: number,
+    private readonly dim: number,
+    private readonly B: number,
+    private readonly pairing: Pairing,
+    private readonly seed: number,
+  ) {}
+
+  private async start(): Promise<import('node:worker_threads').Worker> {
+    if (!this.worker) {
+      const { Worker } = await import('node:worker_threads');
+      const { packagePath } = await import('../util/paths.js');
+      this.worker = new Worker(packagePath('dist', 'flow', 'batch-worker.js'), { workerData: { data: this.data, n: this.n, dim: this.dim } });
+      this.worker.unref();
+    }
+    return this.worker;
+  }
+
+  private request(step: number): Promise<FlowBatch> {
+    let p = this.pending.get(step);
+    if (!p) {
+      p = this.start().then(
+        (w) =>
+          new Promise<FlowBatch>((resolve, reject) => {
+            const onMsg = (m: { ok: boolean; step: number; batch?: FlowBatch; error?: string }) => {
+              if (m.step !== step) return;
+              w.off('message', onMsg);
+              w.unref();
+              if (m.ok) resolve(m.batch as FlowBatch);
+              else reject(new Error(`batch worker: ${m.error}`));
+            };
+            w.on('message', onMsg);
+            w.ref();
+            w.postMessage({ B: this.B, pairing: this.pairing, seed: this.seed, step });
+          }),
+      );
+      this.pending.set(step, p);
+    }
+    return p;
+  }
+
+  /** The batch of `step`, and the next one requested in the background. */
+  async get(step: number, last: number): Promise<FlowBatch> {
+    const b = await this.request(step);
+    this.pending.delete(step);
+    if (step + 1 < last) void this.request(step + 1);
+    return b;
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = null;
+  }
+}
