@@ -23,6 +23,8 @@ import { initParams } from '../learning/init.js';
 import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { runBench } from '../experiments/bench.js';
+import { collectSweep, loadSweep, parseShard, runSweep, sweepPoints } from '../experiments/sweep.js';
+import { availableParallelism } from 'node:os';
 import { createFastEngine } from '../solvers/fast-engine.js';
 import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../experiments/relaxation-quality.js';
 import { relaxationQualityTable, writeRelaxationQualityReport } from '../report/relaxation-quality.js';
@@ -434,6 +436,42 @@ export function registerCommands(program: Command): void {
       const seconds = (performance.now() - t0) / 1000;
       writeFileAtomic(join(outDir, 'README.md'), `# ${spec.name}\n\nProduced by \`npx gradep experiment ${file}${flags.quick ? ' --quick' : ''}${flags.out ? ` --out ${flags.out}` : ''}\` in ${fmtTime(seconds)} (checkpoint ${spec.checkpoint}, ${spec.samples} samples per point). Relaxation time is per generated sample in units of tau = C/G_L; a converged evaluation counts as the reference's T epsilon tau.\n\n${table}\n`);
       out(Boolean(flags.json), { out: outDir, rows: res.rows.length, figures, seconds }, () => `${table}\n\nwrote ${outDir} (${figures.length} figures) in ${fmtTime(seconds)}`);
+    });
+
+  program
+    .command('sweep')
+    .description('run a hardware sweep (experiments/sweep-*.json): every point (grid x action x chip seed) trained in situ or transferred, sampled on the chip and scored; results in DIR/results.jsonl, resumable; `gradep sweep collect DIR... --out DIR` merges shards')
+    .argument('<file>', 'sweep file, or "collect" followed by shard directories')
+    .argument('[dirs...]', 'with "collect": the shard directories')
+    .option('--out <dir>', 'output directory (default: runs/sweeps/<name>)')
+    .option('--jobs <n>', 'points run at once (each with threads = cores / jobs)', intIn('--jobs', 1, 64), 1)
+    .option('--shard <i/N>', 'run only the points with index % N == i')
+    .option('--list', 'print the points (index, key, overrides, action, chip seed) and exit')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, dirs: string[], flags: { out?: string; jobs: number; shard?: string; list?: boolean; json?: boolean }, cmd: Command) => {
+      if (file === 'collect') {
+        if (!flags.out) throw new GradepError('--out: missing, allowed a directory for the merged results');
+        if (dirs.length === 0) throw new GradepError('collect: no shard directories given');
+        const rows = collectSweep(dirs, resolve(flags.out));
+        out(Boolean(flags.json), { out: flags.out, points: rows.length }, () => `collected ${rows.length} points into ${join(flags.out as string, 'results.jsonl')}`);
+        return;
+      }
+      const spec = loadSweep(file);
+      if (flags.list) {
+        const pts = sweepPoints(spec, file).map((p) => ({ index: p.index, key: p.key, overrides: p.overrides, action: p.action, chip_seed: p.chip_seed }));
+        out(Boolean(flags.json), { points: pts }, () => pts.map((p) => `${p.index}\t${p.key}\t${p.action}\tchip ${p.chip_seed}\t${JSON.stringify(p.overrides)}`).join('\n'));
+        return;
+      }
+      const shard = parseShard(flags.shard);
+      const outDir = resolve(flags.out ?? join('runs', 'sweeps', spec.name));
+      const threads = Math.max(1, Math.floor((threadsOf(cmd) ?? availableParallelism()) / flags.jobs));
+      const bar = new Progress('sweep', 1, Boolean(flags.json));
+      const t0 = performance.now();
+      const rows = await runSweep(spec, file, outDir, shard, flags.jobs, () => createFastEngine(threads), (e) => {
+        bar.setTotal(e.total);
+        bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: FD ${e.result.metrics.fd.toFixed(2)}${e.cached ? ' (cached)' : ''}`);
+      });
+      out(Boolean(flags.json), { out: outDir, shard, points: rows.length, seconds: (performance.now() - t0) / 1000 }, () => `${rows.length} point(s) in ${join(outDir, 'results.jsonl')}`);
     });
 
   program

@@ -10,7 +10,7 @@
  * Rows are appended to DIR/rows.jsonl keyed by point, so an interrupted run resumes; the
  * runner never prints (it reports through onEvent).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type ObjectField, validateObject } from '../circuit/schema.js';
 import { dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
@@ -20,7 +20,7 @@ import { evaluateSamples, type QualityMetrics, referenceRows } from '../metrics/
 import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
 import { relaxSpecOf } from './train.js';
 import { GradepError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { readJsonFile } from '../util/json.js';
 
@@ -157,7 +157,7 @@ export async function runRelaxationQuality(spec: RelaxationQualitySpec, file: st
   const n = spec.samples;
   const total = spec.horizon.modes.length * spec.seeds * spec.horizon.t1.length + spec.hidden.T.length + spec.analogue.ratio.length * spec.analogue.t1.length;
   const emit = (row: QualityRow, cached: boolean) => {
-    if (!cached) appendFileSync(rowsPath, JSON.stringify(row) + '\n');
+    if (!cached) appendLine(rowsPath, JSON.stringify(row));
     rows.push(row);
     onEvent({ type: 'point', done: rows.length, total, row, cached });
   };

@@ -2,7 +2,7 @@
  * The training runner: GradEP on flow matching, with periodic atomic checkpoints, a
  * JSONL log and exact resume. It never prints; it reports through `onEvent`.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { CircuitSpec } from '../circuit/spec.js';
 import { type Dims, type Params, cloneParams } from '../dynamics/network.js';
@@ -17,7 +17,7 @@ import { GradepError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { programWeights, realiseChip } from '../chip/chip.js';
 import { CircuitModel, type InsituConfig, insituEstimate } from '../learning/insitu.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 
 /** The paper's optimisation recipe (PAPER.md table); CLI flags override. */
@@ -239,7 +239,7 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
       ck.step += 1;
       ck.last = { flow_mse: row.flow_mse };
       row.seconds = (performance.now() - ts) / 1000;
-      appendFileSync(logPath, JSON.stringify(row) + '\n');
+      appendLine(logPath, JSON.stringify(row));
       onEvent({ type: 'step', row });
       if (ck.step % o.checkpointEvery === 0 || ck.step === o.steps) {
         saveCheckpoint(ckPath, ck);

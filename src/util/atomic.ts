@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -16,4 +16,23 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
+}
+
+/**
+ * Append one line to a JSONL file. A crash can leave a cut last line; start on a fresh line
+ * so the next record is not glued to it (readers skip lines that do not parse).
+ */
+export function appendLine(path: string, line: string): void {
+  let sep = '';
+  if (existsSync(path)) {
+    const size = statSync(path).size;
+    if (size > 0) {
+      const fd = openSync(path, 'r');
+      const b = Buffer.alloc(1);
+      readSync(fd, b, 0, 1, size - 1);
+      closeSync(fd);
+      if (b[0] !== 0x0a) sep = '\n';
+    }
+  }
+  appendFileSync(path, sep + line + '\n');
 }
