@@ -60,6 +60,16 @@ describe('gradep sweep', () => {
       return o;
     };
     expect(lines(merged).map(strip)).toEqual(all.map(strip));
+    // The report of the full run: figures, grids, README and a self-contained HTML page.
+    const rep = join(dir, 'report');
+    const rr = gradep('report', full, '--out', rep, '--json');
+    expect(rr.status, rr.stderr).toBe(0);
+    const files: string[] = JSON.parse(rr.stdout).files;
+    expect(files.some((f) => f.endsWith('fd-vs-synapse_g_dtod.png'))).toBe(true);
+    expect(files.filter((f) => /samples\/point-\d\.png$/.test(f))).toHaveLength(4);
+    const page = readFileSync(join(rep, 'index.html'), 'utf8');
+    expect(page).toContain('new Chart(');
+    expect(page).not.toMatch(/<script src=|src="https?:|href="https?:/); // nothing fetched from a network
   });
 
   it('rejects a bad grid value before running, naming the file and the field', () => {

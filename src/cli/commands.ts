@@ -23,6 +23,7 @@ import { initParams } from '../learning/init.js';
 import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { runBench } from '../experiments/bench.js';
+import { writeSweepReport } from '../report/sweep-report.js';
 import { collectSweep, loadSweep, parseShard, runSweep, sweepPoints } from '../experiments/sweep.js';
 import { availableParallelism } from 'node:os';
 import { createFastEngine } from '../solvers/fast-engine.js';
@@ -472,6 +473,19 @@ export function registerCommands(program: Command): void {
         bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: FD ${e.result.metrics.fd.toFixed(2)}${e.cached ? ' (cached)' : ''}`);
       });
       out(Boolean(flags.json), { out: outDir, shard, points: rows.length, seconds: (performance.now() - t0) / 1000 }, () => `${rows.length} point(s) in ${join(outDir, 'results.jsonl')}`);
+    });
+
+  program
+    .command('report')
+    .description('turn a sweep directory into a report: PNG figures with error bars over chips, sample grids per point, README table, self-contained interactive index.html')
+    .argument('<dir>', 'sweep output directory (results.jsonl, sweep.json)')
+    .option('--out <dir>', 'report directory (default: reports/<sweep name>)')
+    .option('--json', 'print one JSON document')
+    .action((dir: string, flags: { out?: string; json?: boolean }) => {
+      const name = (JSON.parse(nodeFs.existsSync(join(dir, 'sweep.json')) ? nodeFs.readFileSync(join(dir, 'sweep.json'), 'utf8') : '{"spec":{"name":"sweep"}}') as { spec: { name: string } }).spec.name;
+      const outDir = resolve(flags.out ?? join('reports', name));
+      const r = writeSweepReport(dir, outDir);
+      out(Boolean(flags.json), { out: outDir, files: r.files }, () => `${r.table}\n\nwrote ${r.files.length} files to ${outDir}`);
     });
 
   program

@@ -190,6 +190,9 @@ async function runPoint(pt: SweepPoint, spec: SweepSpec, file: string, outDir: s
     params = loadCheckpoint(resolveInput(spec.checkpoint, file, 'checkpoint')).params;
   }
   const g = await generateOnChip(engine, realiseChip(pt.circuit, d, pt.chip_seed), params, { mode: 'energy_gd', n: spec.samples, t1: spec.t1, dt: 0.01, seed: pt.chip_seed });
+  // Keep up to 100 samples of every point for the report's sample grids.
+  const keep = Math.min(100, spec.samples);
+  writeFileAtomic(join(outDir, 'samples', `${pt.key}.json`), JSON.stringify(Array.from({ length: keep }, (_, i) => Array.from(g.samples.subarray(i * 64, (i + 1) * 64)))));
   return {
     key: pt.key,
     index: pt.index,
