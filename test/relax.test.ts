@@ -6,8 +6,7 @@ import { freeStart, nudgeTargets } from '../src/learning/gradep.js';
 import { initParams } from '../src/learning/init.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
 import { packagePath } from '../src/util/paths.js';
-import { loadDigits } from '../src/data/optdigits.js';
-import { randomParams, randomVectors } from './helpers/fixtures.js';
+import { flowPoints, randomParams, randomVectors } from './helpers/fixtures.js';
 
 const d = PAPER_DIMS;
 const N = stateSize(d);
@@ -19,17 +18,6 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   return m;
 }
 
-/** Points like those seen in training: x_t between noise and data. */
-function flowPoints(B: number, seed: number): Float64Array {
-  const data = loadDigits('tes');
-  const x0 = randomVectors(B * 64, seed);
-  const xt = new Float64Array(B * 64);
-  for (let b = 0; b < B; b++) {
-    const t = (b + 0.5) / B;
-    for (let j = 0; j < 64; j++) xt[b * 64 + j] = (1 - t) * x0[b * 64 + j] + t * data.images[(b * 37) * 64 + j];
-  }
-  return xt;
-}
 
 function agree(p: Params, label: string, withNudge: boolean) {
   const B = 6;

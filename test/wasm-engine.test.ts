@@ -11,10 +11,9 @@ import { createFastEngine, WasmEngine, wasmAvailable } from '../src/solvers/wasm
 import { freeStart, gradepEstimate, nudgeTargets } from '../src/learning/gradep.js';
 import { compareGrads, exactFlowGradient } from '../src/learning/exact-grad.js';
 import { initParams } from '../src/learning/init.js';
-import { loadDigits } from '../src/data/optdigits.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
 import { packagePath } from '../src/util/paths.js';
-import { randomParams, randomVectors, TINY } from './helpers/fixtures.js';
+import { flowPoints, randomParams, randomVectors, TINY } from './helpers/fixtures.js';
 
 const d = PAPER_DIMS;
 const N = stateSize(d);
@@ -29,17 +28,6 @@ afterAll(async () => {
   await Promise.all(engines.map((e) => e.close()));
 });
 
-/** Flow-matching-like points: x_t between N(0, I) noise and digits, t spread over (0, 1). */
-function flowPoints(B: number, seed: number): Float64Array {
-  const data = loadDigits('tes');
-  const x0 = randomVectors(B * 64, seed);
-  const xt = new Float64Array(B * 64);
-  for (let b = 0; b < B; b++) {
-    const t = (b + 0.5) / B;
-    for (let j = 0; j < 64; j++) xt[b * 64 + j] = (1 - t) * x0[b * 64 + j] + t * data.images[((b * 37) % data.n) * 64 + j];
-  }
-  return xt;
-}
 
 function maxAbs(a: Float64Array): number {
   let m = 0;

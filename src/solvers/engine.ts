@@ -57,13 +57,17 @@ export class LocalEngine implements RelaxEngine {
   async close(): Promise<void> {}
 }
 
-/** Post a job to a worker and wait for its one reply. */
-function call<T>(w: Worker, job: RelaxJob | TransientJob): Promise<T> {
+/**
+ * Post a message to a worker and wait for its one reply `{ ok, [field]: result, error }`.
+ * The worker is referenced only while a call is in flight, so idle pools never keep the
+ * process alive.
+ */
+export function callWorker<T>(w: Worker, msg: unknown, label: string, field = 'stats'): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onMsg = (m: { ok: boolean; stats?: T; error?: string }) => {
+    const onMsg = (m: { ok: boolean; error?: string } & Record<string, unknown>) => {
       w.off('error', onErr);
-      if (m.ok) resolve(m.stats as T);
-      else reject(new Error(`relax worker: ${m.error}`));
+      if (m.ok) resolve(m[field] as T);
+      else reject(new Error(`${label}: ${m.error}`));
     };
     const onErr = (e: Error) => {
       w.off('message', onMsg);
@@ -72,8 +76,12 @@ function call<T>(w: Worker, job: RelaxJob | TransientJob): Promise<T> {
     w.once('message', onMsg);
     w.once('error', onErr);
     w.ref();
-    w.postMessage(job);
+    w.postMessage(msg);
   }).finally(() => w.unref());
+}
+
+function call<T>(w: Worker, job: RelaxJob | TransientJob): Promise<T> {
+  return callWorker<T>(w, job, 'relax worker');
 }
 
 /** Message to a worker for a chip transient; the chip travels by structured clone. */

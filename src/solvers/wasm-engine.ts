@@ -24,7 +24,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { type Dims, type Params, type PhaseInputs, stateSize } from '../dynamics/network.js';
 import { packagePath } from '../util/paths.js';
-import { createEngine, type RelaxEngine, type RelaxSpec, WorkerEngine } from './engine.js';
+import { callWorker, createEngine, type RelaxEngine, type RelaxSpec, WorkerEngine } from './engine.js';
 import { emptyStats, type RelaxStats } from './relax.js';
 import { CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
 
@@ -174,21 +174,7 @@ export class WasmEngine implements RelaxEngine {
   }
 
   private call(w: Worker, msg: unknown): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      const onMsg = (m: { ok: boolean; error?: string; value?: unknown }) => {
-        w.off('error', onErr);
-        if (m.ok) resolve(m.value);
-        else reject(new Error(`wasm worker: ${m.error}`));
-      };
-      const onErr = (e: Error) => {
-        w.off('message', onMsg);
-        reject(e);
-      };
-      w.once('message', onMsg);
-      w.once('error', onErr);
-      w.ref();
-      w.postMessage(msg);
-    }).finally(() => w.unref());
+    return callWorker<unknown>(w, msg, 'wasm worker', 'value');
   }
 
   /** Calls share one memory layout: run them one after another. */
