@@ -10,8 +10,8 @@
  * Rows are appended to DIR/rows.jsonl keyed by point, so an interrupted run resumes; the
  * runner never prints (it reports through onEvent).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ObjectField, validateObject } from '../circuit/schema.js';
 import { dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
 import { generateSnapshots } from '../flow/sample.js';
@@ -19,10 +19,9 @@ import { generateAnalogue } from '../flow/analogue.js';
 import { evaluateSamples, type QualityMetrics, referenceRows } from '../metrics/quality.js';
 import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
 import { relaxSpecOf } from './train.js';
-import { GradepError } from '../util/errors.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
-import { readJsonFile } from '../util/json.js';
+import { readJsonFile, readKeyedJsonl, resolveInput } from '../util/json.js';
 
 export const EXPERIMENT_FORMAT = 'gradep-experiment/1';
 
@@ -115,25 +114,7 @@ export function loadRelaxationQuality(file: string): RelaxationQualitySpec {
   return validateObject(file, '', readJsonFile(file, 'experiment'), RELAXATION_QUALITY_SCHEMA) as unknown as RelaxationQualitySpec;
 }
 
-function resolveCheckpoint(path: string, file: string): string {
-  for (const c of [resolve(path), resolve(PACKAGE_ROOT, path), resolve(dirname(file), path)]) if (existsSync(c)) return c;
-  throw new GradepError(`${file}: checkpoint: ${JSON.stringify(path)} not found (relative to the working directory or the package root); train one first`);
-}
 
-function readRows(path: string): Map<string, QualityRow> {
-  const m = new Map<string, QualityRow>();
-  if (!existsSync(path)) return m;
-  for (const l of readFileSync(path, 'utf8').split('\n')) {
-    if (!l.trim()) continue;
-    try {
-      const r = JSON.parse(l) as QualityRow;
-      m.set(r.key, r);
-    } catch {
-      // a line cut by a crash: recomputed
-    }
-  }
-  return m;
-}
 
 export interface ExperimentResult {
   rows: QualityRow[];
@@ -143,7 +124,7 @@ export interface ExperimentResult {
 }
 
 export async function runRelaxationQuality(spec: RelaxationQualitySpec, file: string, outDir: string, engine: RelaxEngine, onEvent: (e: ExperimentEvent) => void = () => {}): Promise<ExperimentResult> {
-  const ck = loadCheckpoint(resolveCheckpoint(spec.checkpoint, file));
+  const ck = loadCheckpoint(resolveInput(spec.checkpoint, file, 'checkpoint', PACKAGE_ROOT));
   const d = dimsOfCircuit(ck.circuit);
   const p = spec.ema === 'ema' ? ck.ema_params : ck.params;
   const { lambda, alpha } = ck.hyper;
@@ -151,7 +132,7 @@ export async function runRelaxationQuality(spec: RelaxationQualitySpec, file: st
   const eps = ck.circuit.relax.epsilon;
   mkdirSync(outDir, { recursive: true });
   const rowsPath = join(outDir, 'rows.jsonl');
-  const done = readRows(rowsPath);
+  const done = readKeyedJsonl<QualityRow>(rowsPath);
   const rows: QualityRow[] = [];
   const grids = new Map<string, Float64Array>();
   const n = spec.samples;

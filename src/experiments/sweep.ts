@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type ObjectField, validateObject } from '../circuit/schema.js';
 import { type CircuitSpec, loadCircuit, validateCircuit } from '../circuit/spec.js';
 import { realiseChip } from '../chip/chip.js';
@@ -18,7 +18,7 @@ import { dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
 import { evaluateSamples, type QualityMetrics } from '../metrics/quality.js';
 import type { RelaxEngine } from '../solvers/engine.js';
 import { GradepError } from '../util/errors.js';
-import { readJsonFile } from '../util/json.js';
+import { readJsonFile, readKeyedJsonl, resolveInput as resolveInputFrom } from '../util/json.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { runTraining } from './train.js';
@@ -83,8 +83,7 @@ export interface SweepResult {
 }
 
 export function resolveInput(path: string, file: string, what: string): string {
-  for (const c of [resolve(path), resolve(PACKAGE_ROOT, path), resolve(dirname(file), path)]) if (existsSync(c)) return c;
-  throw new GradepError(`${file}: ${what}: ${JSON.stringify(path)} not found (relative to the working directory or the package root)`);
+  return resolveInputFrom(path, file, what, PACKAGE_ROOT);
 }
 
 function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
@@ -145,19 +144,7 @@ export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
 }
 
 export function readResults(dir: string): Map<string, SweepResult> {
-  const m = new Map<string, SweepResult>();
-  const f = join(dir, 'results.jsonl');
-  if (!existsSync(f)) return m;
-  for (const l of readFileSync(f, 'utf8').split('\n')) {
-    if (!l.trim()) continue;
-    try {
-      const r = JSON.parse(l) as SweepResult;
-      m.set(r.key, r);
-    } catch {
-      // a line cut by a crash: that point is recomputed
-    }
-  }
-  return m;
+  return readKeyedJsonl<SweepResult>(join(dir, 'results.jsonl'));
 }
 
 /** Parse "--shard i/N". */
