@@ -322,7 +322,7 @@ export function registerCommands(program: Command): void {
       out(Boolean(flags.json), summary, () => `wrote ${flags.n} samples to ${flags.out}${png ? ` and ${png}` : ''} in ${fmtTime(seconds)}`);
     });
 
-  addTrainOptions(program.command('demo').description('the quick start: train on circuits/paper.json for about 5 minutes on 2 cores, sample, and write the checkpoint, a loss curve and a sample grid'), {
+  addTrainOptions(program.command('demo').description('the quick start: train on circuits/paper.json for about 4 minutes on 2 cores (200 full-batch steps), sample, and write the checkpoint, a loss curve and a sample grid'), {
     steps: 200,
     batch: 1797,
     out: 'runs/demo',
