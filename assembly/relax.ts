@@ -180,9 +180,16 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
     dst += 64;
   }
   // h2 first (its rho feeds a1 together with x), then h1.
-  for (let k = 0; k < n2; k += 4) {
-    const o = os + (<usize>(nx + n1 + k) << 2);
-    const q = od + (<usize>(n1 + k) << 2);
+  dst = actBlock(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, keepR, dst);
+  actBlock(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, keepR, dst);
+}
+
+/**
+ * rho of n units (starting at state offset o, derivative offset q) of 4 samples: rho' into
+ * each slot's D, rho into R when keepR, and rho unit-major into dst. Returns the next dst.
+ */
+@inline function actBlock(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, keepR: bool, dst: usize): usize {
+  for (let k = 0; k < n; k += 4) {
     const r0 = act(v128.load(s0 + o), c, s0 + q);
     const r1 = act(v128.load(s1 + o), c, s1 + q);
     const r2 = act(v128.load(s2 + o), c, s2 + q);
@@ -195,23 +202,10 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
     }
     store4x4(dst, r0, r1, r2, r3);
     dst += 64;
+    o += 16;
+    q += 16;
   }
-  for (let i = 0; i < n1; i += 4) {
-    const o = os + (<usize>(nx + i) << 2);
-    const q = od + (<usize>i << 2);
-    const r0 = act(v128.load(s0 + o), c, s0 + q);
-    const r1 = act(v128.load(s1 + o), c, s1 + q);
-    const r2 = act(v128.load(s2 + o), c, s2 + q);
-    const r3 = act(v128.load(s3 + o), c, s3 + q);
-    if (keepR) {
-      v128.store(s0 + q + orr, r0);
-      v128.store(s1 + q + orr, r1);
-      v128.store(s2 + q + orr, r2);
-      v128.store(s3 + q + orr, r3);
-    }
-    store4x4(dst, r0, r1, r2, r3);
-    dst += 64;
-  }
+  return dst;
 }
 
 /**

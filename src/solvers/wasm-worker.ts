@@ -21,18 +21,27 @@ let memory: WebAssembly.Memory | null = null;
 
 const EPS32 = 2 ** -24;
 
-function runPaper(job: WasmJob): void {
+/** The views and per-worker addresses both methods work with. */
+function views(job: WasmJob) {
   const L = job.layout;
-  const k = K as Kernels;
   const buf = (memory as WebAssembly.Memory).buffer;
-  const i32 = new Int32Array(buf);
-  const f32 = new Float32Array(buf);
-  const res = new Float64Array(buf, L.resb, L.Bpad);
-  const tile = L.tiles[job.worker];
-  const xb = L.xbs[job.worker];
-  const S = L.slot;
+  return {
+    L,
+    k: K as Kernels,
+    buf,
+    i32: new Int32Array(buf),
+    f32: new Float32Array(buf),
+    res: new Float64Array(buf, L.resb, L.Bpad),
+    tile: L.tiles[job.worker],
+    xb: L.xbs[job.worker],
+    S: L.slot,
+    cnt: (L.ctx + CTX.COUNTER) >> 2,
+  };
+}
+
+function runPaper(job: WasmJob): void {
+  const { L, k, i32, f32, res, tile, xb, S, cnt } = views(job);
   const nTiles = L.Bpad / TILE;
-  const cnt = (L.ctx + CTX.COUNTER) >> 2;
   for (;;) {
     const t = Atomics.add(i32, cnt, 1);
     if (t >= nTiles) break;
@@ -80,17 +89,8 @@ class SlotState {
 }
 
 function runEquilibrium(job: WasmJob): void {
-  const L = job.layout;
-  const k = K as Kernels;
-  const buf = (memory as WebAssembly.Memory).buffer;
-  const i32 = new Int32Array(buf);
-  const f32 = new Float32Array(buf);
+  const { L, k, buf, i32, f32, res, tile, xb, S, cnt } = views(job);
   const f64 = new Float64Array(buf);
-  const res = new Float64Array(buf, L.resb, L.Bpad);
-  const tile = L.tiles[job.worker];
-  const xb = L.xbs[job.worker];
-  const S = L.slot;
-  const cnt = (L.ctx + CTX.COUNTER) >> 2;
   const { tol, maxIter, eta, fallbackIter, fallbackEps } = job.eq;
   const m = job.eq.memory;
   const px = 1 / (1 + job.lambda + job.betaKappa);
