@@ -47,6 +47,19 @@ const O_SOLVE = 108;
 const O_RES = 112;
 const O_SPREV = 116; // last accepted iterate (energy safeguard backtracking)
 const C_REG = 120; // f64: Tikhonov factor of the Anderson normal equations
+// Chip transient (chipRun): pointers to per-unit float32 vectors (zero on padded units).
+const C_OFF = 128; // activation input offset (n1+n2)
+const C_GAIN = 132; // activation gain (n1+n2)
+const C_KL = 136; // G_L,n / G_unit (N)
+const C_KS = 140; // G_spring,j / G_unit (nx)
+const C_KNB = 144; // signed beta kappa x nudge gain (nx)
+const C_HR = 148; // h G_unit / C_n: one step's drift per unit of force (N)
+const C_SIG = 152; // sigma_n sqrt(h): one step's noise std (N; 0 on a clamped x)
+const C_PL = 156; // power weights / G_unit: leak (N)
+const C_PS = 160; // spring (nx)
+const C_PX = 164; // crossbar columns driven by x (nx)
+const C_PN = 168; // |beta kappa| nudge gain (nx)
+const C_PR = 172; // crossbar lines driven by rho(h) (n1+n2)
 
 const V_ONE = 256;
 const V_TWO = 272;
@@ -165,7 +178,7 @@ const V_SIGN = 672; // 0x80000000
  * Inputs of the four matrix products for a block of 4 samples, interleaved unit-major in xb
  * ([x | rho(h2) | rho(h1)], 4 floats per unit) so the product loop reads them through one
  * pointer; rho' goes to each slot's D, and rho to its R when keepR (the energy needs it). */
-function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize, keepR: bool): void {
+function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize, keepR: bool, chip: bool): void {
   const nx = ld(ctx, C_NX);
   const n1 = ld(ctx, C_N1);
   const n2 = ld(ctx, C_N2);
@@ -180,6 +193,14 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
     dst += 64;
   }
   // h2 first (its rho feeds a1 together with x), then h1.
+  if (chip) {
+    // Per-neuron activation elements: rho_i(u) = gain_i rho(u - offset_i) (src/dynamics/circuit.ts).
+    const off = <usize>ld(ctx, C_OFF);
+    const gn = <usize>ld(ctx, C_GAIN);
+    dst = actBlockChip(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, off + (<usize>n1 << 2), gn + (<usize>n1 << 2), dst);
+    actBlockChip(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, off, gn, dst);
+    return;
+  }
   dst = actBlock(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, keepR, dst);
   actBlock(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, keepR, dst);
 }
@@ -204,6 +225,33 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
     dst += 64;
     o += 16;
     q += 16;
+  }
+  return dst;
+}
+
+/** actBlock for a chip: u - offset in, gain x rho into R and dst, gain x rho' into D. */
+function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, off: usize, gn: usize, dst: usize): usize {
+  for (let k = 0; k < n; k += 4) {
+    const ov = v128.load(off);
+    const gv = v128.load(gn);
+    const r0 = f32x4.mul(gv, act(f32x4.sub(v128.load(s0 + o), ov), c, s0 + q));
+    const r1 = f32x4.mul(gv, act(f32x4.sub(v128.load(s1 + o), ov), c, s1 + q));
+    const r2 = f32x4.mul(gv, act(f32x4.sub(v128.load(s2 + o), ov), c, s2 + q));
+    const r3 = f32x4.mul(gv, act(f32x4.sub(v128.load(s3 + o), ov), c, s3 + q));
+    v128.store(s0 + q, f32x4.mul(gv, v128.load(s0 + q)));
+    v128.store(s1 + q, f32x4.mul(gv, v128.load(s1 + q)));
+    v128.store(s2 + q, f32x4.mul(gv, v128.load(s2 + q)));
+    v128.store(s3 + q, f32x4.mul(gv, v128.load(s3 + q)));
+    v128.store(s0 + q + orr, r0);
+    v128.store(s1 + q + orr, r1);
+    v128.store(s2 + q + orr, r2);
+    v128.store(s3 + q + orr, r3);
+    store4x4(dst, r0, r1, r2, r3);
+    dst += 64;
+    o += 16;
+    q += 16;
+    off += 16;
+    gn += 16;
   }
   return dst;
 }
@@ -255,7 +303,7 @@ function panel4(wp: usize, bias: usize, inp: usize, nin: i32, o0: usize, o1: usi
  * (slot k at tile + k*stride); a half (4 slots) whose mask bits are all clear is skipped.
  * Panel-outer, half-inner: a weight panel is read from L2 once and reused from L1.
  */
-function drives(ctx: usize, tile: usize, xb: usize, mask: i32, keepR: bool): void {
+function drives(ctx: usize, tile: usize, xb: usize, mask: i32, keepR: bool, chip: bool): void {
   const nx = ld(ctx, C_NX);
   const n1 = ld(ctx, C_N1);
   const n2 = ld(ctx, C_N2);
@@ -264,8 +312,8 @@ function drives(ctx: usize, tile: usize, xb: usize, mask: i32, keepR: bool): voi
   const xbStride = <usize>(nx + n1 + n2) << 4;
   const h0 = (mask & 15) != 0;
   const h1 = (mask & 240) != 0;
-  if (h0) prep4(ctx, tile, tile + st, tile + 2 * st, tile + 3 * st, xb, keepR);
-  if (h1) prep4(ctx, tile + 4 * st, tile + 5 * st, tile + 6 * st, tile + 7 * st, xb + xbStride, keepR);
+  if (h0) prep4(ctx, tile, tile + st, tile + 2 * st, tile + 3 * st, xb, keepR, chip);
+  if (h1) prep4(ctx, tile + 4 * st, tile + 5 * st, tile + 6 * st, tile + 7 * st, xb + xbStride, keepR, chip);
   const pa1 = <usize>ld(ctx, C_PA1);
   const pa2 = <usize>ld(ctx, C_PA2);
   const ba1 = <usize>ld(ctx, C_BA1);
@@ -382,7 +430,7 @@ function grad(ctx: usize, slot: usize, update: i32): void {
 
 /** grad F (into G) and RES of the slots set in mask. */
 export function evaluate(ctx: usize, tile: usize, xb: usize, mask: i32): void {
-  drives(ctx, tile, xb, mask, true);
+  drives(ctx, tile, xb, mask, true, false);
   const st = <usize>ld(ctx, C_STRIDE);
   for (let k = 0; k < 8; k++) if ((mask >> k) & 1) grad(ctx, tile + <usize>k * st, 0);
 }
@@ -395,7 +443,7 @@ export function evaluate(ctx: usize, tile: usize, xb: usize, mask: i32): void {
 export function paperRun(ctx: usize, tile: usize, xb: usize, T: i32): void {
   const st = <usize>ld(ctx, C_STRIDE);
   for (let t = 0; t < T; t++) {
-    drives(ctx, tile, xb, 255, false);
+    drives(ctx, tile, xb, 255, false, false);
     for (let k = 0; k < 8; k++) grad(ctx, tile + <usize>k * st, 1);
   }
   evaluate(ctx, tile, xb, 255);
@@ -572,4 +620,198 @@ export function plainStep(ctx: usize, slot: usize, e: f32, cx: f32): void {
 /** Copy n bytes (slot <-> batch arrays, best iterate). */
 export function copy(dst: usize, src: usize, n: usize): void {
   memory.copy(dst, src, n);
+}
+
+// ---- chip transients (src/solvers/wasm-engine.ts transient; reference: solvers/transient.ts) ----
+// Slot buffers reused by chipRun: G = h f(y0) (Heun's first stage), FP = y0, GMP = window sum,
+// BEST = this step's noise sigma sqrt(h) z, SPREV = the slot's 4-lane xoshiro128** state,
+// RES + 16 (f64) = sum over steps of the power (in G_unit V_unit^2).
+
+/**
+ * 4 lanes of xoshiro128** (Blackman & Vigna 2018), state s0..s3 (one u32 per lane each) at st;
+ * `draws` pairs of outputs feed Box-Muller. Returns nothing: normals go to z (2 * 4 * draws floats).
+ * u1 = 2 - [1,2) in (0, 1] (23 bits: |z| <= 5.6), v = [1,2) - 1.5 in [-0.5, 0.5).
+ * ln by Cephes logf (frexp + degree-8 polynomial), sin/cos of 2 pi v from pi v in [-pi/2, pi/2]
+ * by Taylor polynomials to degree 11/12 (error < 6e-8), then the double-angle formulas.
+ */
+function normals(st: usize, z: usize, sig: usize, pairs: i32): void {
+  let a = v128.load(st);
+  let b = v128.load(st, 16);
+  let c = v128.load(st, 32);
+  let d = v128.load(st, 48);
+  const five = i32x4.splat(5);
+  const nine = i32x4.splat(9);
+  const oneBits = i32x4.splat(0x3f800000);
+  const one = f32x4.splat(1);
+  const two = f32x4.splat(2);
+  const half = f32x4.splat(0.5);
+  for (let k = 0; k < pairs; k++) {
+    // two draws of 4 lanes
+    let m = i32x4.mul(b, five);
+    const r1 = i32x4.mul(v128.or(i32x4.shl(m, 7), i32x4.shr_u(m, 25)), nine);
+    let t = i32x4.shl(b, 9);
+    c = v128.xor(c, a); d = v128.xor(d, b); b = v128.xor(b, c); a = v128.xor(a, d); c = v128.xor(c, t);
+    d = v128.or(i32x4.shl(d, 11), i32x4.shr_u(d, 21));
+    m = i32x4.mul(b, five);
+    const r2 = i32x4.mul(v128.or(i32x4.shl(m, 7), i32x4.shr_u(m, 25)), nine);
+    t = i32x4.shl(b, 9);
+    c = v128.xor(c, a); d = v128.xor(d, b); b = v128.xor(b, c); a = v128.xor(a, d); c = v128.xor(c, t);
+    d = v128.or(i32x4.shl(d, 11), i32x4.shr_u(d, 21));
+    const u = f32x4.sub(two, v128.or(i32x4.shr_u(r1, 9), oneBits)); // (0, 1]
+    const v = f32x4.sub(v128.or(i32x4.shr_u(r2, 9), oneBits), f32x4.splat(1.5)); // [-0.5, 0.5)
+    // ln u: u = mant 2^e, mant in [0.5, 1)
+    const ub = u;
+    let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(ub, 23), i32x4.splat(126)));
+    let mant = v128.or(v128.and(ub, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000));
+    const small = f32x4.lt(mant, f32x4.splat(0.707106781186547524));
+    e = f32x4.sub(e, v128.and(small, one));
+    const x = f32x4.sub(f32x4.add(mant, v128.and(small, mant)), one);
+    const x2 = f32x4.mul(x, x);
+    let p = f32x4.splat(7.0376836292e-2);
+    p = madd(p, x, f32x4.splat(-1.1514610310e-1));
+    p = madd(p, x, f32x4.splat(1.1676998740e-1));
+    p = madd(p, x, f32x4.splat(-1.2420140846e-1));
+    p = madd(p, x, f32x4.splat(1.4249322787e-1));
+    p = madd(p, x, f32x4.splat(-1.6668057665e-1));
+    p = madd(p, x, f32x4.splat(2.0000714765e-1));
+    p = madd(p, x, f32x4.splat(-2.4999993993e-1));
+    p = madd(p, x, f32x4.splat(3.3333331174e-1));
+    let y = f32x4.mul(f32x4.mul(p, x), x2);
+    y = madd(e, f32x4.splat(-2.12194440e-4), y);
+    y = nmadd(half, x2, y);
+    const lnu = madd(e, f32x4.splat(0.693359375), f32x4.add(x, y));
+    const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnu));
+    // sin, cos of phi = pi v
+    const ph = f32x4.mul(v, f32x4.splat(3.14159265358979));
+    const q = f32x4.mul(ph, ph);
+    let sp = f32x4.splat(-2.50521083854e-8); // -1/11!
+    sp = madd(sp, q, f32x4.splat(2.75573192240e-6));
+    sp = madd(sp, q, f32x4.splat(-1.98412698413e-4));
+    sp = madd(sp, q, f32x4.splat(8.33333333333e-3));
+    sp = madd(sp, q, f32x4.splat(-1.66666666667e-1));
+    const sn = madd(f32x4.mul(sp, q), ph, ph);
+    let cp = f32x4.splat(2.08767569879e-9); // 1/12!
+    cp = madd(cp, q, f32x4.splat(-2.75573192240e-7));
+    cp = madd(cp, q, f32x4.splat(2.48015873016e-5));
+    cp = madd(cp, q, f32x4.splat(-1.38888888889e-3));
+    cp = madd(cp, q, f32x4.splat(4.16666666667e-2));
+    cp = madd(cp, q, f32x4.splat(-0.5));
+    const cs = madd(cp, q, one);
+    const sin2 = f32x4.mul(two, f32x4.mul(sn, cs));
+    const cos2 = nmadd(f32x4.mul(two, sn), sn, one);
+    v128.store(z, f32x4.mul(v128.load(sig), f32x4.mul(r, cos2)));
+    v128.store(z, f32x4.mul(v128.load(sig, 16), f32x4.mul(r, sin2)), 16);
+    z += 32;
+    sig += 32;
+  }
+  v128.store(st, a);
+  v128.store(st, b, 16);
+  v128.store(st, c, 32);
+  v128.store(st, d, 48);
+}
+
+/**
+ * One stage of a chip step on one slot, from its drives. The node force (current / G_unit)
+ *   x: -KL x + ax + KS (xt - x) - KNB (x - xg)     (0 when x is clamped)
+ *   h: -KL h + D a                                   (D = gain rho'(h - offset))
+ * times HR = h G_unit / C is one step's drift f (circuit.ts CircuitModel.drift).
+ * stage 0 (Euler-Maruyama):  s += f + Z;                 also accumulates the power at s
+ * stage 1 (Heun predictor):  G = f, FP = s, s += f + Z;   also accumulates the power at s
+ * stage 2 (Heun corrector):  s = FP + (G + f) / 2 + Z.
+ * acc != 0 adds the new s to the window sum (GMP).
+ */
+function chipStage(ctx: usize, slot: usize, stage: i32, acc: i32): void {
+  const nx = ld(ctx, C_NX);
+  const n1 = ld(ctx, C_N1);
+  const N = ld(ctx, C_N);
+  const s = slot + <usize>ld(ctx, O_S);
+  const a = slot + <usize>ld(ctx, O_A);
+  const g = slot + <usize>ld(ctx, O_G);
+  const y0 = slot + <usize>ld(ctx, O_FP);
+  const win = slot + <usize>ld(ctx, O_GMP);
+  const zz = slot + <usize>ld(ctx, O_BEST);
+  const xt = slot + <usize>ld(ctx, O_XT);
+  const xg = slot + <usize>ld(ctx, O_XG);
+  const dd = slot + <usize>ld(ctx, O_D) - (<usize>nx << 2);
+  const rr = slot + <usize>ld(ctx, O_R) - (<usize>nx << 2);
+  const kl = <usize>ld(ctx, C_KL);
+  const ks = <usize>ld(ctx, C_KS);
+  const knb = <usize>ld(ctx, C_KNB);
+  const hr = <usize>ld(ctx, C_HR);
+  const pl = <usize>ld(ctx, C_PL);
+  const ps = <usize>ld(ctx, C_PS);
+  const px = <usize>ld(ctx, C_PX);
+  const pn = <usize>ld(ctx, C_PN);
+  const pr = <usize>ld(ctx, C_PR) - (<usize>nx << 2);
+  const clamp = ld(ctx, C_CLAMPX) != 0;
+  const half = f32x4.splat(0.5);
+  const power = stage < 2;
+  let pw = f32x4.splat(0);
+  let n = 0;
+  for (; n < N; n += 4) {
+    const o = <usize>n << 2;
+    const sv = v128.load(s + o);
+    let f: v128;
+    if (n < nx) {
+      if (clamp) f = f32x4.splat(0);
+      else {
+        let cur = nmadd(v128.load(kl + o), sv, v128.load(a + o));
+        cur = madd(v128.load(ks + o), f32x4.sub(v128.load(xt + o), sv), cur);
+        cur = nmadd(v128.load(knb + o), f32x4.sub(sv, v128.load(xg + o)), cur);
+        f = f32x4.mul(v128.load(hr + o), cur);
+      }
+      if (power) {
+        const dt = f32x4.sub(sv, v128.load(xt + o));
+        const dg = f32x4.sub(sv, v128.load(xg + o));
+        pw = madd(f32x4.add(v128.load(pl + o), v128.load(px + o)), f32x4.mul(sv, sv), pw);
+        pw = madd(v128.load(ps + o), f32x4.mul(dt, dt), pw);
+        pw = madd(v128.load(pn + o), f32x4.mul(dg, dg), pw);
+      }
+    } else {
+      const cur = nmadd(v128.load(kl + o), sv, f32x4.mul(v128.load(dd + o), v128.load(a + o)));
+      f = f32x4.mul(v128.load(hr + o), cur);
+      if (power) {
+        const rv = v128.load(rr + o);
+        pw = madd(v128.load(pl + o), f32x4.mul(sv, sv), pw);
+        pw = madd(v128.load(pr + o), f32x4.mul(rv, rv), pw);
+      }
+    }
+    let ns: v128;
+    if (stage == 0) ns = f32x4.add(f32x4.add(sv, f), v128.load(zz + o));
+    else if (stage == 1) {
+      v128.store(g + o, f);
+      v128.store(y0 + o, sv);
+      ns = f32x4.add(f32x4.add(sv, f), v128.load(zz + o));
+    } else ns = f32x4.add(madd(half, f32x4.add(v128.load(g + o), f), v128.load(y0 + o)), v128.load(zz + o));
+    v128.store(s + o, ns);
+    if (acc) v128.store(win + o, f32x4.add(v128.load(win + o), ns));
+  }
+  if (power) {
+    const r = slot + <usize>ld(ctx, O_RES) + 16;
+    store<f64>(r, load<f64>(r) + (<f64>f32x4.extract_lane(pw, 0) + <f64>f32x4.extract_lane(pw, 1) + <f64>f32x4.extract_lane(pw, 2) + <f64>f32x4.extract_lane(pw, 3)));
+  }
+}
+
+/**
+ * nSteps fixed steps of a chip transient on a whole tile (Euler-Maruyama, or stochastic Heun
+ * with the same Z in both stages), noisy when `noisy`; the last nWin states are summed into
+ * GMP (the measurement window). Every slot draws from its own generator, so a sample's path
+ * does not depend on its slot, tile or thread.
+ */
+export function chipRun(ctx: usize, tile: usize, xb: usize, nSteps: i32, nWin: i32, heun: i32, noisy: i32): void {
+  const st = <usize>ld(ctx, C_STRIDE);
+  const N = ld(ctx, C_N);
+  const zOff = <usize>ld(ctx, O_BEST);
+  const rOff = <usize>ld(ctx, O_SPREV);
+  const sig = <usize>ld(ctx, C_SIG);
+  for (let t = 0; t < nSteps; t++) {
+    const acc = t >= nSteps - nWin ? 1 : 0;
+    if (noisy) for (let k = 0; k < 8; k++) normals(tile + <usize>k * st + rOff, tile + <usize>k * st + zOff, sig, N >> 3);
+    drives(ctx, tile, xb, 255, true, true);
+    for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, heun ? 1 : 0, heun ? 0 : acc);
+    if (heun) {
+      drives(ctx, tile, xb, 255, false, true);
+      for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, 2, acc);
+    }
+  }
 }

@@ -40,11 +40,11 @@ export class CircuitModel {
   readonly sigma: Float64Array;
   /** Sum of synapse conductances attached to each node (S), for noise and dissipation. */
   readonly gSyn: Float64Array;
-  /** Per-input-line conductance sums for the crossbar dissipation model. */
-  private readonly s0col: Float64Array;
-  private readonly s0row: Float64Array;
-  private readonly s1col: Float64Array;
-  private readonly s1row: Float64Array;
+  /** Per-input-line conductance sums (S) for the crossbar dissipation model (see power). */
+  readonly s0col: Float64Array;
+  readonly s0row: Float64Array;
+  readonly s1col: Float64Array;
+  readonly s1row: Float64Array;
   private readonly rd: Float64Array;
   private readonly a1: Float64Array;
   private readonly a2: Float64Array;

@@ -61,6 +61,8 @@ export function relaxTransient(model: CircuitModel, s: Float64Array, ph: Circuit
   let settleMax: number | null = null;
   let settleSum = 0;
   const trace: Float64Array[][] | undefined = o.traceTimes ? o.traceTimes.map(() => []) : undefined;
+  // A clamped x is held by its voltage source: no drift and no thermal noise on it.
+  const sigma = o.solver === 'euler' ? new Float64Array(N) : ph.clampX ? model.sigma.map((v, n) => (n < model.d.nx ? 0 : v)) : model.sigma;
   for (let b = from; b < to; b++) {
     y.set(s.subarray(b * N, (b + 1) * N));
     if (o.solver === 'odex') {
@@ -93,7 +95,7 @@ export function relaxTransient(model: CircuitModel, s: Float64Array, ph: Circuit
       }
       if (trace && r.trace) for (let k = 0; k < nUser; k++) trace[k].push(r.trace.y[k].slice(0, N));
     } else {
-      const sys = { n: N, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma: o.solver === 'euler' ? new Float64Array(N) : model.sigma };
+      const sys = { n: N, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma };
       const stepper = new SdeStepper(sys, o.solver === 'heun' ? 'heun' : 'euler_maruyama', new Rng(o.seed, 'thermal', ...o.stream, b));
       const n = Math.max(1, Math.round(o.duration / o.dt));
       const dt = o.duration / n;

@@ -26,7 +26,10 @@ import { type Dims, type Params, type PhaseInputs, stateSize } from '../dynamics
 import { packagePath } from '../util/paths.js';
 import { callWorker, createEngine, type RelaxEngine, type RelaxSpec, WorkerEngine } from './engine.js';
 import { emptyStats, type RelaxStats } from './relax.js';
-import { CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
+import { CHIP_VECTORS, CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
+import type { CircuitModel, CircuitPhase } from '../dynamics/circuit.js';
+import type { TransientOptions, TransientStats } from './transient.js';
+import { Rng } from '../util/rng.js';
 
 export { CTX, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
 
@@ -319,12 +322,167 @@ export class WasmEngine implements RelaxEngine {
     return stats;
   }
 
-  /** Chip transients are float64 physics outside these kernels: the float64 worker engine runs them. */
+  /** odex transients and traced runs stay float64: the worker engine runs them. */
   private f64Engine: WorkerEngine | null = null;
 
-  transient(...args: Parameters<RelaxEngine['transient']>): ReturnType<RelaxEngine['transient']> {
-    this.f64Engine ??= new WorkerEngine(this.threads);
-    return this.f64Engine.transient(...args);
+  /**
+   * Physical transient of a chip (solvers/transient.ts semantics) in float32 SIMD for the fixed-step
+   * solvers: the chip's mismatched conductances, activation elements, springs, nudges, leaks and
+   * capacitances, Johnson-Nyquist noise, window averaging and the dissipated energy. Each sample
+   * draws its noise from its own 4-lane generator seeded from Rng(seed, "thermal", ...stream,
+   * sample), so results are reproducible and independent of threads and tiles, but the noise
+   * path differs from the float64 engine's (same distribution). odex and traced runs go to the
+   * float64 engine.
+   */
+  transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+    if (o.solver === 'odex' || o.traceTimes) {
+      this.f64Engine ??= new WorkerEngine(this.threads);
+      return this.f64Engine.transient(model, s, ph, o, avg);
+    }
+    const run = this.queue.then(() => this.transientNow(model, s, ph, o, avg));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transientNow(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+    await this.ready;
+    const d = model.d;
+    const B = ph.xt.length / d.nx;
+    const n = Math.max(1, Math.round(o.duration / o.dt));
+    const h = o.duration / n;
+    const nw = o.window > 0 ? Math.min(n, Math.max(1, Math.round(o.window / h))) : 0;
+    const heun = o.solver === 'heun';
+    const noisy = o.solver !== 'euler' && model.noisy;
+    const stats: TransientStats = { samples: B, steps: n * B, evaluations: n * (heun ? 2 : 1) * B, time: o.duration, energyMean: 0, settleTimeMax: null, settleTimeMean: null };
+    if (B === 0) return stats;
+    const L = wasmLayout(d, B, 0, this.threads);
+    const have = this.memory.buffer.byteLength;
+    if (L.bytes > have) {
+      const pages = Math.ceil((L.bytes - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`WasmEngine: batch ${B} needs more than ${MAX_PAGES} pages`);
+      this.memory.grow(pages);
+    }
+    const buf = this.memory.buffer;
+    this.writeChipInputs(buf, L, model, s, ph, o, B, h);
+    const job: Omit<WasmJob, 'worker'> = {
+      type: 'chip',
+      chip: { steps: n, window: nw, heun, noisy },
+      layout: L,
+      B,
+      T: 0,
+      lambda: 0,
+      betaKappa: ph.betaKappa,
+      eq: { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0 },
+      floorFactor: 0,
+      floorStop: 0,
+      stallIters: 0,
+      energyTol32: 0,
+    };
+    await Promise.all(this.workers.map((w, i) => this.call(w, { ...job, worker: i })));
+    const f = new Float32Array(buf);
+    const res = new Float64Array(buf, L.resb, L.Bpad);
+    const Nd = stateSize(d);
+    const { nx, n1, N } = L;
+    let psum = 0;
+    for (let b = 0; b < B; b++) {
+      const src = L.sb / 4 + b * N;
+      const av = L.avgb / 4 + b * N;
+      const dst = b * Nd;
+      const copy = (out: Float64Array, at: number) => {
+        // A clamped x stays exactly the caller's float64 value (it is held by its source).
+        if (!ph.clampX) for (let j = 0; j < d.nx; j++) out[dst + j] = f[at + j];
+        else if (out !== s) for (let j = 0; j < d.nx; j++) out[dst + j] = s[dst + j];
+        for (let k = 0; k < d.n1; k++) out[dst + d.nx + k] = f[at + nx + k];
+        for (let k = 0; k < d.n2; k++) out[dst + d.nx + d.n1 + k] = f[at + nx + n1 + k];
+      };
+      copy(avg, av);
+      copy(s, src);
+      psum += res[b];
+    }
+    // Left-point rule, as the reference: E = sum_k P(y_k) h, P kept in units of G_unit V_unit^2.
+    stats.energyMean = (psum / B) * model.gUnit * model.vUnit * model.vUnit * h;
+    return stats;
+  }
+
+  /** Chip weights (forward/backward paths), biases, per-unit vectors and generator seeds. */
+  private writeChipInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, B: number, h: number): void {
+    const d = model.d;
+    const chip = model.chip;
+    const { W0f, W0b, W1f, W1b } = model.w;
+    const eq = { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0 };
+    // The shared writer fills constants, sizes, state, anchors and targets; weights are overwritten below.
+    this.writeInputs(buf, L, chip.bias, d, s, { lambda: 0, betaKappa: ph.betaKappa, xt: ph.xt, xtarget: ph.xtarget, clampX: ph.clampX }, { method: 'paper', paper: { eps: 0, T: 0 }, equilibrium: eq }, B);
+    const f = new Float32Array(buf);
+    const i32 = new Int32Array(buf);
+    const { nx, n1, n2, N } = L;
+    const dx = d.nx;
+    const d1 = d.n1;
+    const d2 = d.n2;
+    // PA1: outputs h1 (a1), inputs [x | rho(h2)]: forward W0f[i][j], then the backward path of W1, W1b[k][i].
+    packPanels(f, L.pa1 / 4, n1, nx + n2, (oi, j) => {
+      if (oi >= d1) return 0;
+      if (j < nx) return j < dx ? W0f[oi * dx + j] : 0;
+      const k = j - nx;
+      return k < d2 ? W1b[k * d1 + oi] : 0;
+    });
+    // PA2: outputs [x (ax) | h2 (a2)], input rho(h1): backward W0b[i][j], then forward W1f[k][i].
+    packPanels(f, L.pa2 / 4, nx + n2, n1, (oi, i) => {
+      if (i >= d1) return 0;
+      if (oi < nx) return oi < dx ? W0b[i * dx + oi] : 0;
+      const k = oi - nx;
+      return k < d2 ? W1f[k * d1 + i] : 0;
+    });
+    const gu = model.gUnit;
+    const vec = (name: (typeof CHIP_VECTORS)[number]) => {
+      const at = L.chipv / 4 + CHIP_VECTORS.indexOf(name) * N;
+      f.fill(0, at, at + N);
+      i32[(L.ctx + CTX[name]) >> 2] = 4 * at;
+      return at;
+    };
+    // Padded state index of node n (x, then h1, then h2) and of hidden unit i (n1 then n2).
+    const sIdx = (n: number) => (n < dx ? n : n < dx + d1 ? nx + (n - dx) : nx + n1 + (n - dx - d1));
+    const hIdx = (i: number) => (i < d1 ? i : n1 + (i - d1));
+    const off = vec('OFF');
+    const gain = vec('GAIN');
+    const pr = vec('PR');
+    for (let i = 0; i < d1 + d2; i++) {
+      f[off + hIdx(i)] = chip.offset[i];
+      f[gain + hIdx(i)] = chip.gain[i];
+      f[pr + hIdx(i)] = (i < d1 ? model.s0row[i] + model.s1col[i] : model.s1row[i - d1]) / gu;
+    }
+    const kl = vec('KL');
+    const hr = vec('HR');
+    const sig = vec('SIG');
+    const pl = vec('PL');
+    const sqh = Math.sqrt(h);
+    const noisy = o.solver !== 'euler';
+    for (let n = 0; n < dx + d1 + d2; n++) {
+      const q = sIdx(n);
+      f[kl + q] = chip.GL[n] / gu;
+      f[pl + q] = chip.GL[n] / gu;
+      f[hr + q] = (h * gu) / chip.C[n];
+      f[sig + q] = noisy && !(ph.clampX && n < dx) ? model.sigma[n] * sqh : 0;
+    }
+    const ks = vec('KS');
+    const knb = vec('KNB');
+    const ps = vec('PS');
+    const px = vec('PX');
+    const pn = vec('PN');
+    for (let j = 0; j < dx; j++) {
+      f[ks + j] = chip.gSpring[j] / gu;
+      f[knb + j] = ph.betaKappa * chip.nudgeGain[j];
+      f[ps + j] = chip.gSpring[j] / gu;
+      f[px + j] = model.s0col[j] / gu;
+      f[pn + j] = Math.abs(ph.betaKappa) * chip.nudgeGain[j];
+    }
+    // One 4-lane xoshiro128** state per sample, from the sample's named stream.
+    const u = new Uint32Array(buf, L.rngb, 16 * L.Bpad);
+    u.fill(0);
+    for (let b = 0; b < B; b++) {
+      const r = new Rng(o.seed, 'thermal', ...o.stream, b);
+      for (let k = 0; k < 16; k++) u[16 * b + k] = r.nextU32();
+      for (let k = 12; k < 16; k++) u[16 * b + k] |= 1; // no lane may start all-zero
+    }
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ export const CTX = {
   NX: 0, N1: 4, N2: 8, N: 12, PA1: 16, PA2: 20, BA1: 24, BA2: 28, CLAMPX: 32, STRIDE: 36, M: 40,
   O_S: 48, O_XT: 52, O_XG: 56, O_G: 60, O_D: 64, O_A: 68, O_R: 72, O_FP: 80, O_GMP: 84,
   O_BEST: 88, O_DF: 92, O_DG: 96, O_GRAM: 100, O_RHS: 104, O_SOLVE: 108, O_RES: 112, O_SPREV: 116, REG: 120,
+  OFF: 128, GAIN: 132, KL: 136, KS: 140, KNB: 144, HR: 148, SIG: 152, PL: 156, PS: 160, PX: 164, PN: 168, PR: 172,
   V_ONE: 256, V_TWO: 272, V_TEN: 288, V_FIFTH: 304, V_ZERO: 320, V_EXPLO: 336, V_EXPHI: 352,
   V_LOG2E: 368, V_NLN2HI: 384, V_NLN2LO: 400, V_E0: 416, V_MAGIC: 608,
   V_LAMBDA: 624, V_BK: 640, V_NEGEPS: 656, V_SIGN: 672,
@@ -16,6 +17,9 @@ export const CTX = {
   COUNTER: 1024,
   SIZE: 2048,
 } as const;
+
+/** Per-unit vectors of a chip transient, each N floats at chipv + 4 N k (CTX pointer of the same name). */
+export const CHIP_VECTORS = ['OFF', 'GAIN', 'KL', 'KS', 'KNB', 'HR', 'SIG', 'PL', 'PS', 'PX', 'PN', 'PR'] as const;
 
 /** The first 64 KiB stay free for the module's own (currently empty) static data. */
 const BASE = 65536;
@@ -31,6 +35,8 @@ export interface WasmLayout {
   ctx: number; pa1: number; pa2: number; ba1: number; ba2: number;
   sb: number; xtb: number; xgb: number;
   iters: number; evals: number; flags: number; resb: number;
+  /** Chip transients: per-unit vectors (CHIP_VECTORS order, N floats each), per-sample generator states (16 u32) and window averages (N). */
+  chipv: number; rngb: number; avgb: number;
   /** Per worker: tile (8 slots) and interleaved input buffer. */
   tiles: number[]; xbs: number[];
   Bpad: number; bytes: number;
@@ -83,18 +89,23 @@ export function wasmLayout(d: Dims, B: number, m: number, threads: number): Wasm
   const evals = take(4 * Bpad);
   const flags = take(4 * Bpad);
   const resb = take(8 * Bpad);
+  const chipv = take(4 * N * CHIP_VECTORS.length);
+  const rngb = take(64 * Bpad);
+  const avgb = take(4 * Bpad * N);
   const tiles: number[] = [];
   const xbs: number[] = [];
   for (let w = 0; w < threads; w++) {
     tiles.push(take(TILE * stride));
     xbs.push(take(2 * 16 * N));
   }
-  return { nx, n1, n2, N, m, stride, ctx, pa1, pa2, ba1, ba2, sb, xtb, xgb, iters, evals, flags, resb, tiles, xbs, Bpad, bytes: p, slot };
+  return { nx, n1, n2, N, m, stride, ctx, pa1, pa2, ba1, ba2, sb, xtb, xgb, iters, evals, flags, resb, chipv, rngb, avgb, tiles, xbs, Bpad, bytes: p, slot };
 }
 
 /** Job posted to a wasm worker (all pointers are byte offsets into the shared memory). */
 export interface WasmJob {
-  type: 'paper' | 'equilibrium';
+  type: 'paper' | 'equilibrium' | 'chip';
+  /** Chip transients: fixed steps, window length (steps), Heun (else Euler-Maruyama), noise on. */
+  chip?: { steps: number; window: number; heun: boolean; noisy: boolean };
   layout: WasmLayout;
   worker: number;
   B: number;

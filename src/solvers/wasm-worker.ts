@@ -10,6 +10,7 @@ import { CTX, TILE, type WasmJob, type WasmLayout } from './wasm-layout.js';
 interface Kernels {
   evaluate(ctx: number, tile: number, xb: number, mask: number): void;
   paperRun(ctx: number, tile: number, xb: number, T: number): void;
+  chipRun(ctx: number, tile: number, xb: number, nSteps: number, nWin: number, heun: number, noisy: number): void;
   anderson(ctx: number, slot: number, eta: number, px: number, count: number, col: number, addCol: number): number;
   backtrack(ctx: number, slot: number, scale: number): void;
   plainStep(ctx: number, slot: number, e: number, cx: number): void;
@@ -56,6 +57,39 @@ function runPaper(job: WasmJob): void {
       i32[(L.iters >> 2) + b] = job.T;
       i32[(L.evals >> 2) + b] = job.T + 1;
       i32[(L.flags >> 2) + b] = 0;
+    }
+  }
+}
+
+/** Chip transients, a tile at a time: states, window averages and the power sum per sample. */
+function runChip(job: WasmJob): void {
+  const { L, k, i32, f32, res, tile, xb, S, cnt, buf } = views(job);
+  const c = job.chip as NonNullable<WasmJob['chip']>;
+  const f64 = new Float64Array(buf);
+  const nTiles = L.Bpad / TILE;
+  for (;;) {
+    const t = Atomics.add(i32, cnt, 1);
+    if (t >= nTiles) break;
+    for (let q = 0; q < TILE; q++) {
+      const slot = tile + q * L.stride;
+      const b = t * TILE + q;
+      loadSlot(k, L, slot, b);
+      k.copy(slot + S.O_SPREV, L.rngb + 64 * b, 64);
+      f32.fill(0, (slot + S.O_GMP) >> 2, ((slot + S.O_GMP) >> 2) + L.N);
+      f32.fill(0, (slot + S.O_BEST) >> 2, ((slot + S.O_BEST) >> 2) + L.N);
+      f64[(slot + S.O_RES + 16) >> 3] = 0;
+    }
+    k.chipRun(L.ctx, tile, xb, c.steps, c.window, c.heun ? 1 : 0, c.noisy ? 1 : 0);
+    for (let q = 0; q < TILE; q++) {
+      const b = t * TILE + q;
+      if (b >= job.B) break;
+      const slot = tile + q * L.stride;
+      k.copy(L.sb + 4 * b * L.N, slot + S.O_S, 4 * L.N);
+      const src = (c.window > 0 ? slot + S.O_GMP : slot + S.O_S) >> 2;
+      const dst = (L.avgb >> 2) + b * L.N;
+      const w = c.window > 0 ? 1 / c.window : 1;
+      for (let n = 0; n < L.N; n++) f32[dst + n] = f32[src + n] * w;
+      res[b] = f64[(slot + S.O_RES + 16) >> 3];
     }
   }
 }
@@ -243,6 +277,7 @@ parentPort?.on('message', (msg: InitMsg | WasmJob) => {
       const inst = new WebAssembly.Instance(msg.module, { env: { memory } });
       K = inst.exports as unknown as Kernels;
     } else if (msg.type === 'paper') runPaper(msg);
+    else if (msg.type === 'chip') runChip(msg);
     else runEquilibrium(msg);
     parentPort?.postMessage({ ok: true });
   } catch (e) {
