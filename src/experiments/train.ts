@@ -48,6 +48,11 @@ export interface TrainOptions {
   resume: boolean;
   checkpointEvery: number;
   lr?: number;
+  /**
+   * Start from these weights (fine-tuning) instead of the seeded initialisation; the Adam
+   * state and the EMA start fresh (EMA = these weights). Ignored when resuming a checkpoint.
+   */
+  init?: Params;
 }
 
 export interface StepRow {
@@ -128,15 +133,19 @@ function truncateLog(path: string, step: number): void {
   writeFileAtomic(path, keep.length ? keep.join('\n') + '\n' : '');
 }
 
-/** In-situ training: the realised chip, reprogrammed from the digital weights before every step. */
-function insituSetup(o: TrainOptions, d: Dims, engine: RelaxEngine) {
-  const c = o.circuit;
-  const chip = realiseChip(c, d, o.chipSeed ?? o.seed);
+/**
+ * The in-situ GradEP estimator of a realised chip, as training uses it: before each estimate
+ * every device is rewritten from the digital weights with the write noise of stream
+ * ("program", step) of `seed`, then the three phases run as transients with noise streams
+ * ("train", step). Exported so sweeps measure exactly the gradient training would follow.
+ */
+export function insituEstimator(c: CircuitSpec, d: Dims, chipSeed: number, seed: number, engine: RelaxEngine) {
+  const chip = realiseChip(c, d, chipSeed);
   const cfg = (step: number): InsituConfig => ({
     lambda: c.spring.lambda,
     alpha: c.readout.alpha,
     beta: c.nudge.beta,
-    seed: o.seed,
+    seed,
     stream: ['train', step],
     transient: { solver: c.transient.solver, dt: c.transient.dt, window: c.measure.window, rtol: c.transient.rtol, atol: c.transient.atol, settleTol: c.transient.settle_tol },
     tFree: c.transient.t_free,
@@ -147,10 +156,15 @@ function insituSetup(o: TrainOptions, d: Dims, engine: RelaxEngine) {
     estimate(p: Params, xt: Float64Array, ut: Float64Array, step: number) {
       // Every device is rewritten from the digital weights with this step's write noise, so
       // the chip state is a function of (weights, step) and resumed runs are exact.
-      programWeights(chip, p, new Rng(o.seed, 'program', step));
+      programWeights(chip, p, new Rng(seed, 'program', step));
       return insituEstimate(engine, new CircuitModel(chip), xt, ut, cfg(step));
     },
   };
+}
+
+/** In-situ training: the realised chip, reprogrammed from the digital weights before every step. */
+function insituSetup(o: TrainOptions, d: Dims, engine: RelaxEngine) {
+  return insituEstimator(o.circuit, d, o.chipSeed ?? o.seed, o.seed, engine);
 }
 
 export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent: (e: TrainEvent) => void = () => {}): Promise<Checkpoint> {
@@ -172,7 +186,8 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
     truncateLog(logPath, ck.step);
   } else {
     if (o.resume && !existsSync(o.outDir)) throw new GradepError(`${o.outDir}: nothing to resume (no checkpoint.json)`);
-    const params = initParams(d, o.seed, PAPER_RECIPE.init_gain);
+    if (o.init && (o.init.W0.length !== d.n1 * d.nx || o.init.W1.length !== d.n2 * d.n1)) throw new GradepError(`${o.circuitFile}: layers: the initial weights do not fit a ${d.nx}-${d.n1}-${d.n2} network`);
+    const params = o.init ? cloneParams(o.init) : initParams(d, o.seed, PAPER_RECIPE.init_gain);
     ck = {
       format: CHECKPOINT_FORMAT,
       created: new Date().toISOString(),
