@@ -75,7 +75,8 @@ function fail(file: string, path: string, got: unknown, allowed: string): never 
   throw new GradepError(`${file}: ${path}: got ${shown === undefined ? 'nothing' : shown}, allowed ${allowed}`);
 }
 
-function parseNumber(file: string, path: string, raw: unknown, f: NumberField): number {
+/** Parse one number field value (a number, or a quantity string converted to the field's unit); throws the one-line error. */
+export function parseNumber(file: string, path: string, raw: unknown, f: NumberField): number {
   let v: number;
   if (typeof raw === 'number') v = raw;
   else if (typeof raw === 'string' && f.unit) {
@@ -94,6 +95,35 @@ function parseNumber(file: string, path: string, raw: unknown, f: NumberField): 
     (f.lt === undefined || v < f.lt);
   if (!ok) fail(file, path, raw, describeRange(f));
   return v;
+}
+
+/**
+ * A value as its SI number in `unit`: numbers as they are, quantity strings ("30 ns")
+ * converted with the same parser as validation; null when it is neither.
+ */
+export function quantityValue(raw: unknown, unit: string): number | null {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
+  if (typeof raw !== 'string') return null;
+  if (!unit) {
+    const v = Number(raw.trim());
+    return raw.trim() !== '' && Number.isFinite(v) ? v : null;
+  }
+  try {
+    const v = mathUnit(raw.trim()).toNumber(unit);
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The leaf field at a dotted path ("synapse.g_dtod") of an object schema, or undefined. */
+export function fieldAt(spec: ObjectField, path: string): Exclude<FieldSpec, ObjectField> | undefined {
+  let f: FieldSpec = spec;
+  for (const part of path.split('.')) {
+    if (f.kind !== 'object' || !Object.prototype.hasOwnProperty.call(f.fields, part)) return undefined;
+    f = f.fields[part];
+  }
+  return f.kind === 'object' ? undefined : f;
 }
 
 /** Validate `raw` against an object schema; returns the full record with defaults filled in. */
