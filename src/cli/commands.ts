@@ -24,7 +24,7 @@ import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { runBench } from '../experiments/bench.js';
 import { writeSweepReport } from '../report/sweep-report.js';
-import { collectSweep, loadSweep, parseShard, runSweep, sweepPoints } from '../experiments/sweep.js';
+import { collectSweep, loadSweep, parseShard, resultSummary, runSweep, sweepPoints } from '../experiments/sweep.js';
 import { availableParallelism } from 'node:os';
 import { createFastEngine } from '../solvers/fast-engine.js';
 import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../experiments/relaxation-quality.js';
@@ -441,15 +441,16 @@ export function registerCommands(program: Command): void {
 
   program
     .command('sweep')
-    .description('run a hardware sweep (experiments/sweep-*.json): every point (grid x action x chip seed) trained in situ or transferred, sampled on the chip and scored; results in DIR/results.jsonl, resumable; `gradep sweep collect DIR... --out DIR` merges shards')
+    .description('run a hardware sweep (experiments/sweep-*.json): every point (grid x action x chip seed) trained in situ, transferred, fine-tuned or its gradient measured; sampled on the chip and scored; results in DIR/results.jsonl, resumable; `gradep sweep collect DIR... --out DIR` merges shards')
     .argument('<file>', 'sweep file, or "collect" followed by shard directories')
     .argument('[dirs...]', 'with "collect": the shard directories')
-    .option('--out <dir>', 'output directory (default: runs/sweeps/<name>)')
+    .option('--out <dir>', 'output directory (default: runs/sweeps/<name>, with --quick runs/sweeps/<name>-quick)')
+    .option('--quick', 'apply the file\'s "quick" object (reduced budgets and vary entries); the sweep is named <name>-quick')
     .option('--jobs <n>', 'points run at once (each with threads = cores / jobs)', intIn('--jobs', 1, 64), 1)
     .option('--shard <i/N>', 'run only the points with index % N == i')
     .option('--list', 'print the points (index, key, overrides, action, chip seed) and exit')
     .option('--json', 'print one JSON document')
-    .action(async (file: string, dirs: string[], flags: { out?: string; jobs: number; shard?: string; list?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, dirs: string[], flags: { out?: string; quick?: boolean; jobs: number; shard?: string; list?: boolean; json?: boolean }, cmd: Command) => {
       if (file === 'collect') {
         if (!flags.out) throw new GradepError('--out: missing, allowed a directory for the merged results');
         if (dirs.length === 0) throw new GradepError('collect: no shard directories given');
@@ -457,7 +458,7 @@ export function registerCommands(program: Command): void {
         out(Boolean(flags.json), { out: flags.out, points: rows.length }, () => `collected ${rows.length} points into ${join(flags.out as string, 'results.jsonl')}`);
         return;
       }
-      const spec = loadSweep(file);
+      const spec = loadSweep(file, { quick: Boolean(flags.quick) });
       if (flags.list) {
         const pts = sweepPoints(spec, file).map((p) => ({ index: p.index, key: p.key, overrides: p.overrides, action: p.action, chip_seed: p.chip_seed }));
         out(Boolean(flags.json), { points: pts }, () => pts.map((p) => `${p.index}\t${p.key}\t${p.action}\tchip ${p.chip_seed}\t${JSON.stringify(p.overrides)}`).join('\n'));
@@ -470,7 +471,7 @@ export function registerCommands(program: Command): void {
       const t0 = performance.now();
       const rows = await runSweep(spec, file, outDir, shard, flags.jobs, () => createFastEngine(threads), (e) => {
         bar.setTotal(e.total);
-        bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: FD ${e.result.metrics.fd.toFixed(2)}${e.cached ? ' (cached)' : ''}`);
+        bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: ${resultSummary(e.result)}${e.cached ? ' (cached)' : ''}`);
       });
       out(Boolean(flags.json), { out: outDir, shard, points: rows.length, seconds: (performance.now() - t0) / 1000 }, () => `${rows.length} point(s) in ${join(outDir, 'results.jsonl')}`);
     });
