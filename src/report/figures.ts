@@ -126,6 +126,15 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
   });
 
   const axisTitle = (text: string) => ({ display: true, text, font: { size: FONT_SIZE + 1 } });
+  // Axes of very small or large values (seconds, farads, joules in SI) get short ticks such
+  // as 2.5e-8 instead of chart.js's 2.500000000E-8; other axes keep the default format.
+  const ticks = (values: number[]) => {
+    const m = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
+    const sci = m > 0 && (m < 1e-3 || m >= 1e6);
+    return { font: { size: FONT_SIZE }, ...(sci ? { callback: (v: number | string) => (typeof v === 'number' ? (v === 0 ? '0' : Number(v.toPrecision(3)).toExponential()) : v) } : {}) };
+  };
+  const xs = spec.series.flatMap((s) => s.x);
+  const ys = spec.series.flatMap((s) => s.y);
   const config: ChartConfiguration<'line', Pt[]> = {
     type: 'line',
     data: { datasets },
@@ -143,8 +152,8 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
         },
       },
       scales: {
-        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: { font: { size: FONT_SIZE } } },
-        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: { font: { size: FONT_SIZE } } },
+        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: ticks(xs) },
+        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: ticks(ys) },
       },
     },
     plugins: [whiteBackground],

@@ -1,12 +1,16 @@
 /**
- * `gradep report DIR`: a sweep's results as a report directory: PNG figures (quality against
- * the swept field, mean and one standard deviation over chip seeds, one series per action),
- * sample grids per point, a README summary table, and a self-contained index.html that
- * draws the same charts interactively with chart.js inlined (no network).
+ * `gradep report DIR`: a sweep's results as a report directory: PNG figures (quality and
+ * gradient accuracy against the first swept field in its SI unit, mean and one standard
+ * deviation over chip seeds, one series per action and value of the other swept fields),
+ * training curves of the in-situ and fine-tuning points, sample grids per point, a README
+ * summary table, and a self-contained index.html that draws the same charts interactively
+ * with chart.js inlined (no network).
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fieldAt, quantityValue } from '../circuit/schema.js';
+import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
 import { readResults, type SweepResult, type SweepSpec } from '../experiments/sweep.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
@@ -19,12 +23,16 @@ interface Quantity {
 }
 
 const QUANTITIES: Quantity[] = [
-  { key: 'fd', label: 'Frechet distance (lower is better)', get: (r) => r.metrics.fd },
-  { key: 'recognisability', label: 'recognisability (higher is better)', get: (r) => r.metrics.recognisability },
-  { key: 'coverage', label: 'classes covered of 10 (higher is better)', get: (r) => r.metrics.coverage },
-  { key: 'sharpness_w1', label: 'pixel-histogram W1 to data (lower is better)', get: (r) => r.metrics.sharpness_w1 },
-  { key: 'final_flow_mse', label: 'final in-situ flow-matching MSE (lower is better)', get: (r) => r.final_flow_mse },
-  { key: 'energy_per_sample_j', label: 'energy per generated sample (J)', get: (r) => r.energy_per_sample_j },
+  { key: 'fd', label: 'Frechet distance (lower is better)', get: (r) => r.metrics?.fd ?? null },
+  { key: 'recognisability', label: 'recognisability (higher is better)', get: (r) => r.metrics?.recognisability ?? null },
+  { key: 'coverage', label: 'classes covered of 10 (higher is better)', get: (r) => r.metrics?.coverage ?? null },
+  { key: 'sharpness_w1', label: 'pixel-histogram W1 to data (lower is better)', get: (r) => r.metrics?.sharpness_w1 ?? null },
+  { key: 'final_flow_mse', label: 'final in-situ flow-matching MSE (lower is better)', get: (r) => r.final_flow_mse ?? null },
+  { key: 'energy_per_sample_j', label: 'energy per generated sample (J)', get: (r) => r.energy_per_sample_j ?? null },
+  { key: 'grad_cosine', label: 'cosine to the exact gradient, per batch (higher is better)', get: (r) => r.gradient?.cosine ?? null },
+  { key: 'grad_rel_error', label: 'relative error to the exact gradient, per batch (lower is better)', get: (r) => r.gradient?.rel_error ?? null },
+  { key: 'grad_cosine_mean_grad', label: 'cosine of the batch-mean gradient to the exact one (higher is better)', get: (r) => r.gradient?.cosine_mean_grad ?? null },
+  { key: 'grad_rel_error_mean_grad', label: 'relative error of the batch-mean gradient (lower is better)', get: (r) => r.gradient?.rel_error_mean_grad ?? null },
 ];
 
 function stats(v: number[]): { mean: number; std: number } {
@@ -33,15 +41,46 @@ function stats(v: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
-/** Series per action (and per value of the other swept fields) against the first swept field. */
-function seriesFor(rows: SweepResult[], field: string, q: Quantity): LineSeries[] {
+/** How a swept field is drawn: its axis label (with unit), and each value as a number (SI, or the position of a choice). */
+interface Axis {
+  label: string;
+  x: (v: unknown) => number;
+  show: (v: unknown) => string;
+}
+
+export function axisOf(field: string, values: unknown[]): Axis {
+  // 12 significant digits: "30 ns" is drawn at 3e-8, not at the parser's 3.0000000000000004e-8.
+  const si = (v: unknown, unit: string) => {
+    const x = quantityValue(v, unit);
+    return x === null ? NaN : Number(x.toPrecision(12));
+  };
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  if (field === 't1') return { label: 't1 (generation horizon, flow time)', x: (v) => si(v, ''), show };
+  const f = fieldAt(CIRCUIT_SCHEMA, field);
+  if (f && f.kind === 'number') {
+    const unit = f.unit || (/\brelative\b/.test(f.doc) ? 'relative' : '');
+    return {
+      label: unit ? `${field} (${unit})` : field,
+      x: (v) => si(v, f.unit),
+      show: (v) => (typeof v === 'number' && f.unit ? `${v} ${f.unit}` : show(v)),
+    };
+  }
+  // Choices: their position in the vary list.
+  const pos = values.map(show);
+  return { label: `${field} (${pos.map((p, i) => `${i} = ${p}`).join(', ')})`, x: (v) => pos.indexOf(show(v)), show };
+}
+
+/** Series per action and value of the other swept fields, against `field`. */
+function seriesFor(rows: SweepResult[], field: string, axes: Map<string, Axis>, q: Quantity): LineSeries[] {
+  const ax = axes.get(field) as Axis;
   const groups = new Map<string, Map<number, number[]>>();
   for (const r of rows) {
     const v = q.get(r);
     if (v === null || !Number.isFinite(v)) continue;
+    const x = ax.x(r.overrides[field]);
+    if (!Number.isFinite(x)) continue;
     const rest = Object.entries(r.overrides).filter(([k]) => k !== field);
-    const label = [r.action, ...rest.map(([k, x]) => `${k} = ${JSON.stringify(x)}`)].join(', ');
-    const x = Number(r.overrides[field]);
+    const label = [r.action, ...rest.map(([k, y]) => `${k} = ${(axes.get(k) ?? axisOf(k, [])).show(y)}`)].join(', ');
     const g = groups.get(label) ?? new Map<number, number[]>();
     g.set(x, [...(g.get(x) ?? []), v]);
     groups.set(label, g);
@@ -53,28 +92,80 @@ function seriesFor(rows: SweepResult[], field: string, q: Quantity): LineSeries[
   });
 }
 
+/** Flow-matching MSE per step of the in-situ and fine-tuning runs (points/<key>/log.jsonl), mean over chips, a series per swept value. */
+function trainingSeries(dir: string, rows: SweepResult[], action: string, axes: Map<string, Axis>): LineSeries[] {
+  const groups = new Map<string, Map<number, number[]>>();
+  for (const r of rows) {
+    if (r.action !== action) continue;
+    const f = join(dir, 'points', r.key, 'log.jsonl');
+    if (!existsSync(f)) continue;
+    const label = Object.entries(r.overrides).map(([k, y]) => `${k} = ${(axes.get(k) ?? axisOf(k, [])).show(y)}`).join(', ') || action;
+    const g = groups.get(label) ?? new Map<number, number[]>();
+    for (const l of readFileSync(f, 'utf8').split('\n')) {
+      if (!l.trim()) continue;
+      try {
+        const row = JSON.parse(l) as { step: number; flow_mse: number };
+        if (Number.isFinite(row.flow_mse)) g.set(row.step, [...(g.get(row.step) ?? []), row.flow_mse]);
+      } catch {
+        // a line cut by a crash
+      }
+    }
+    groups.set(label, g);
+  }
+  return [...groups]
+    .filter(([, g]) => g.size > 0)
+    .map(([label, g]) => {
+      const xs = [...g.keys()].sort((a, b) => a - b);
+      const n = Math.max(...xs.map((x) => (g.get(x) as number[]).length));
+      return { label: `${label} (mean of ${n} chip${n === 1 ? '' : 's'})`, x: xs, y: xs.map((x) => stats(g.get(x) as number[]).mean) };
+    });
+}
+
+interface Chart {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: LineSeries[];
+  logY?: boolean;
+}
+
+const num = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
+
 export function writeSweepReport(dir: string, outDir: string): { files: string[]; table: string } {
   const meta = join(dir, 'sweep.json');
   if (!existsSync(meta)) throw new GradepError(`${dir}: not a sweep directory (no sweep.json; run gradep sweep first)`);
   const spec = (JSON.parse(readFileSync(meta, 'utf8')) as { spec: SweepSpec }).spec;
   const rows = [...readResults(dir).values()].sort((a, b) => a.index - b.index);
   if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point`);
-  const field = Object.keys(spec.vary)[0];
+  const fields = Object.keys(spec.vary);
+  const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
+  const field = fields[0];
   const files: string[] = [];
-  const charts: { title: string; xLabel: string; yLabel: string; series: LineSeries[] }[] = [];
+  const charts: Chart[] = [];
+  const slug = (s: string) => s.replace(/\W+/g, '_');
   for (const q of QUANTITIES) {
-    const series = seriesFor(rows, field, q);
+    const series = seriesFor(rows, field, axes, q);
     if (series.length === 0) continue;
-    const chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${field}`, xLabel: `${field} (as written in the sweep file)`, yLabel: q.label, series };
+    const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${field}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series };
     charts.push(chart);
-    const f = join(outDir, `${q.key}-vs-${field.replace(/\W+/g, '_')}.png`);
+    const f = join(outDir, `${q.key}-vs-${slug(field)}.png`);
+    writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
+    files.push(f);
+  }
+  for (const action of ['insitu', 'finetune']) {
+    const series = trainingSeries(dir, rows, action, axes);
+    if (series.length === 0) continue;
+    const what = action === 'insitu' ? 'in-situ training from scratch' : 'in-situ fine-tuning of the checkpoint';
+    const chart: Chart = { title: `${spec.name}: ${what}`, xLabel: 'training step', yLabel: 'free-phase flow-matching MSE (measured on the chip)', series, logY: true };
+    charts.push(chart);
+    const f = join(outDir, `training-${action}.png`);
     writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
     files.push(f);
   }
   const grids: { key: string; caption: string; png: Buffer }[] = [];
   for (const r of rows) {
     const sf = join(dir, 'samples', `${r.key}.json`);
-    if (!existsSync(sf)) continue;
+    if (r.metrics === null || !existsSync(sf)) continue;
     const arr = JSON.parse(readFileSync(sf, 'utf8')) as number[][];
     const caption = `#${r.index} ${r.action}, chip ${r.chip_seed}, ${JSON.stringify(r.overrides)}: FD ${r.metrics.fd.toFixed(2)}`;
     const png = sampleGridPng(Float64Array.from(arr.flat()), arr.length, { cols: 10, scale: 4, title: caption });
@@ -83,11 +174,49 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
     files.push(f);
     grids.push({ key: r.key, caption, png });
   }
-  const head = `| # | action | chip | ${Object.keys(spec.vary).join(' | ')} | FD | recognisability | coverage | sharpness W1 | final MSE | energy/sample (J) |`;
-  const sep = `|${'---|'.repeat(9 + Object.keys(spec.vary).length)}`;
-  const body = rows.map((r) => `| ${r.index} | ${r.action} | ${r.chip_seed} | ${Object.keys(spec.vary).map((k) => JSON.stringify(r.overrides[k])).join(' | ')} | ${r.metrics.fd.toFixed(2)} | ${r.metrics.recognisability.toFixed(3)} | ${r.metrics.coverage} | ${r.metrics.sharpness_w1.toFixed(3)} | ${r.final_flow_mse === null ? '-' : r.final_flow_mse.toFixed(3)} | ${r.energy_per_sample_j.toExponential(2)} |`);
+  const sampled = rows.some((r) => r.metrics !== null);
+  const graded = rows.some((r) => r.gradient);
+  const cols: [string, (r: SweepResult) => string][] = [
+    ['#', (r) => String(r.index)],
+    ['action', (r) => r.action],
+    ['chip', (r) => String(r.chip_seed)],
+    ...fields.map((k) => [k, (r: SweepResult) => JSON.stringify(r.overrides[k])] as [string, (r: SweepResult) => string]),
+  ];
+  if (sampled) {
+    cols.push(
+      ['FD', (r) => num(r.metrics?.fd, (x) => x.toFixed(2))],
+      ['recognisability', (r) => num(r.metrics?.recognisability, (x) => x.toFixed(3))],
+      ['coverage', (r) => num(r.metrics?.coverage, String)],
+      ['sharpness W1', (r) => num(r.metrics?.sharpness_w1, (x) => x.toFixed(3))],
+      ['final MSE', (r) => num(r.final_flow_mse, (x) => x.toFixed(3))],
+      ['energy/sample (J)', (r) => num(r.energy_per_sample_j, (x) => x.toExponential(2))],
+    );
+  }
+  if (graded) {
+    cols.push(
+      ['grad cosine', (r) => num(r.gradient?.cosine, (x) => x.toFixed(4))],
+      ['grad rel. error', (r) => num(r.gradient?.rel_error, (x) => x.toFixed(4))],
+      ['mean-grad cosine', (r) => num(r.gradient?.cosine_mean_grad, (x) => x.toFixed(4))],
+      ['mean-grad rel. error', (r) => num(r.gradient?.rel_error_mean_grad, (x) => x.toFixed(4))],
+    );
+  }
+  const head = `| ${cols.map((c) => c[0]).join(' | ')} |`;
+  const sep = `|${'---|'.repeat(cols.length)}`;
+  const body = rows.map((r) => `| ${cols.map((c) => c[1](r)).join(' | ')} |`);
   const table = [head, sep, ...body].join('\n');
-  writeFileAtomic(join(outDir, 'README.md'), `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`; ${rows.length} points (actions ${spec.actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); in-situ budget ${spec.steps} steps at batch ${spec.batch}; ${spec.samples} samples per point at t1 = ${spec.t1}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${table}\n`);
+  const actions = spec.actions ?? [];
+  const budget = [
+    actions.includes('insitu') ? `in-situ training ${spec.steps} steps at batch ${spec.batch}` : '',
+    actions.includes('finetune') ? `fine-tuning ${spec.finetune_steps} steps at batch ${spec.batch}, learning rate ${spec.finetune_lr}` : '',
+    actions.some((a) => a !== 'insitu') ? `checkpoint \`${spec.checkpoint}\`` : '',
+    actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.includes('t1') ? 'the swept t1' : spec.t1}` : '',
+    actions.includes('gradient') ? `gradient: ${spec.gradient_batches} batch(es) of ${spec.batch} against the exact gradient of the ideal network` : '',
+  ].filter(Boolean);
+  const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
+  writeFileAtomic(
+    join(outDir, 'README.md'),
+    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${table}\n`,
+  );
   writeFileAtomic(join(outDir, 'index.html'), html(spec, charts, grids, table));
   files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
   return { files, table };
@@ -98,7 +227,7 @@ function esc(s: string): string {
 }
 
 /** One HTML file: chart.js inlined, data embedded, sample grids as data URIs. */
-function html(spec: SweepSpec, charts: { title: string; xLabel: string; yLabel: string; series: LineSeries[] }[], grids: { caption: string; png: Buffer }[], table: string): string {
+function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: Buffer }[], table: string): string {
   const require = createRequire(import.meta.url);
   // The UMD build sits beside the package's main entry (it is not in the package's exports).
   const chartJs = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8');
@@ -130,7 +259,7 @@ for (const c of charts) {
                         { label: '', data: s.x.map((x, k) => ({ x, y: s.y[k] - s.yErr[k] })), borderColor: col, borderDash: [4, 4], pointRadius: 0, showLine: true });
   });
   new Chart(cv, { type: 'scatter', data: { datasets: ds }, options: { responsive: false, plugins: { title: { display: true, text: c.title, font: { size: 17 } }, legend: { labels: { filter: (l) => l.text !== '' } } },
-    scales: { x: { title: { display: true, text: c.xLabel } }, y: { title: { display: true, text: c.yLabel } } } } });
+    scales: { x: { title: { display: true, text: c.xLabel } }, y: { type: c.logY ? 'logarithmic' : 'linear', title: { display: true, text: c.yLabel } } } } });
 }
 </script></body></html>
 `;
