@@ -1,22 +1,35 @@
-/** Sweeps end to end on a tiny budget: resume without recomputation, shards + collect = one run, validation. */
+/**
+ * Sweeps end to end on a tiny budget: resume without recomputation, shards + collect = one
+ * run, validation; vary grids and random draws, `set`, `quick`, and the finetune and
+ * gradient actions.
+ */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../src/util/paths.js';
+import { loadSweep, sweepPoints } from '../src/experiments/sweep.js';
+import { Rng } from '../src/util/rng.js';
 
 const CLI = packagePath('dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'gradep-sweep-'));
 const gradep = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 170_000, maxBuffer: 64 * 1024 * 1024 });
 const lines = (d: string) => readFileSync(join(d, 'results.jsonl'), 'utf8').trim().split('\n');
 
+const ckDir = join(dir, 'ideal');
+/** A one-step ideal checkpoint, trained once for every test that needs one. */
+function ideal(): string {
+  const ck = join(ckDir, 'checkpoint.json');
+  if (!existsSync(ck)) expect(gradep('train', '--steps', '1', '--batch', '8', '--relax', 'equilibrium', '--out', ckDir).status).toBe(0);
+  return ck;
+}
+
 describe('gradep sweep', () => {
-  const ckDir = join(dir, 'ideal');
   const sweep = join(dir, 'sweep.json');
 
   it('runs every point, resumes without recomputing, and shards + collect equal one run', () => {
-    expect(gradep('train', '--steps', '1', '--batch', '8', '--relax', 'equilibrium', '--out', ckDir).status).toBe(0);
+    ideal();
     writeFileSync(
       sweep,
       JSON.stringify({
@@ -80,5 +93,194 @@ describe('gradep sweep', () => {
     expect(r.stderr.trim()).toMatch(/bad\.json \(vary on .*reram\.json\): synapse\.g_dtod: got -0\.5, allowed a number >= 0 and <= 1$/);
     const r2 = gradep('sweep', bad, '--shard', '3/2');
     expect(r2.status).toBe(1);
+  });
+
+  it('runs finetune and gradient points under --quick, and reports them with SI axes and gradient columns', () => {
+    const f = join(dir, 'fg.json');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        format: 'gradep-sweep/1',
+        name: 'fg',
+        base: packagePath('circuits', 'reram.json'),
+        checkpoint: ideal(),
+        vary: { 'transient.t_free': ['30 ns', '20 ns'] },
+        actions: ['finetune', 'gradient'],
+        chip_seeds: [0, 1, 2],
+        samples: 500,
+        quick: { chip_seeds: [0], batch: 4, samples: 10, t1: 0.01, finetune_steps: 2, gradient_batches: 1 },
+      }),
+    );
+    const r = gradep('sweep', f, '--quick', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.points).toBe(4);
+    expect(doc.out).toBe(join(dir, 'runs', 'sweeps', 'fg-quick'));
+    const rows = lines(doc.out).map((l) => JSON.parse(l));
+    const fine = rows.filter((x) => x.action === 'finetune');
+    const grad = rows.filter((x) => x.action === 'gradient');
+    expect(fine).toHaveLength(2);
+    expect(grad).toHaveLength(2);
+    for (const x of fine) {
+      expect(Number.isFinite(x.metrics.fd)).toBe(true);
+      expect(Number.isFinite(x.final_flow_mse)).toBe(true);
+      expect(readFileSync(join(doc.out, 'points', x.key, 'log.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2); // finetune_steps of quick
+    }
+    for (const x of grad) {
+      expect(x.metrics).toBeNull();
+      expect(x.gradient.batches).toBe(1);
+      for (const c of [x.gradient.cosine, x.gradient.cosine_mean_grad]) {
+        expect(Number.isFinite(c)).toBe(true);
+        expect(Math.abs(c)).toBeLessThanOrEqual(1 + 1e-12);
+      }
+      expect(x.gradient.rel_error).toBeGreaterThan(0);
+    }
+    // The exact gradient does not depend on the chip or t_free: one cache entry serves both.
+    expect(readdirSync(join(doc.out, 'exact-grad-cache'))).toHaveLength(1);
+    const rep = join(dir, 'fg-report');
+    const rr = gradep('report', doc.out, '--out', rep, '--json');
+    expect(rr.status, rr.stderr).toBe(0);
+    const files: string[] = JSON.parse(rr.stdout).files;
+    for (const name of ['fd-vs-transient_t_free.png', 'grad_cosine-vs-transient_t_free.png', 'training-finetune.png']) expect(files.some((x) => x.endsWith(name)), name).toBe(true);
+    expect(files.some((x) => x.endsWith('final_flow_mse-vs-transient_t_free.png'))).toBe(true);
+    const page = readFileSync(join(rep, 'index.html'), 'utf8');
+    expect(page).toContain('transient.t_free (s)');
+    expect(page).toMatch(/"x":\[2e-8,3e-8\]/); // "20 ns" and "30 ns" drawn at their SI values, in order
+    const readme = readFileSync(join(rep, 'README.md'), 'utf8');
+    expect(readme).toContain('| grad cosine |');
+    expect(readme).toMatch(/\| gradient \| 0 \| "30 ns" \| - \| - \|/); // no sample metrics for gradient rows
+  });
+
+  it('measures an in-situ gradient that matches the exact one on a circuit without noise or mismatch', () => {
+    const f = join(dir, 'ideal-grad.json');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        format: 'gradep-sweep/1',
+        name: 'ideal-grad',
+        base: packagePath('circuits', 'ideal-continuous.json'),
+        checkpoint: ideal(),
+        set: { 'nudge.beta': 0.001 },
+        vary: { 'transient.t_nudge': ['100 ns'] },
+        actions: ['gradient'],
+        chip_seeds: [0],
+        batch: 4,
+        gradient_batches: 1,
+      }),
+    );
+    const out = join(dir, 'ideal-grad');
+    const r = gradep('sweep', f, '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const g = JSON.parse(lines(out)[0]).gradient;
+    expect(g.cosine).toBeGreaterThan(0.9);
+    expect(g.cosine).toBeLessThanOrEqual(1 + 1e-12);
+    expect(g.exact_residual_max).toBeLessThan(1e-9);
+  });
+});
+
+describe('sweep files', () => {
+  const base = packagePath('circuits', 'reram.json');
+  let n = 0;
+  const file = (doc: Record<string, unknown>) => {
+    const f = join(dir, `unit-${n++}.json`);
+    writeFileSync(f, JSON.stringify({ format: 'gradep-sweep/1', base, actions: ['insitu'], chip_seeds: [0], ...doc }));
+    return f;
+  };
+  const err = (doc: Record<string, unknown>, quick = false) => {
+    const f = file(doc);
+    try {
+      loadSweep(f, { quick });
+    } catch (e) {
+      const m = (e as Error).message;
+      expect(m.startsWith(`${f}`), m).toBe(true);
+      expect(m).not.toContain('\n');
+      return m.slice(f.length);
+    }
+    throw new Error('no error');
+  };
+
+  it('expands grids (linear and log, both ends included) in the field\'s SI unit', () => {
+    const s = loadSweep(file({ vary: { 'synapse.g_dtod': { grid: [0, 0.2, 5] }, 'transient.t_free': { grid: [1e-9, 1e-7, 3], scale: 'log' } } }));
+    expect(s.vary['synapse.g_dtod']).toEqual([0, 0.05, 0.1, 0.15, 0.2]);
+    expect(s.vary['transient.t_free']).toEqual([1e-9, 1e-8, 1e-7]);
+    const pts = sweepPoints(s, 'x');
+    expect(pts).toHaveLength(15);
+    expect(pts[4].circuit.transient.t_free).toBe(1e-8);
+    expect(pts[4].circuit.synapse.g_dtod).toBe(0.05);
+  });
+
+  it('draws random values from Rng(seed, "vary", field): same file, same values', () => {
+    const doc = { vary: { 'synapse.g_dtod': { random: 'uniform', low: 0, high: 0.2, n: 4, seed: 3 }, 'nudge.beta': { random: 'loguniform', low: 1e-3, high: 1e-1, n: 2 } } };
+    const a = loadSweep(file(doc));
+    const b = loadSweep(file(doc));
+    expect(a.vary).toEqual(b.vary);
+    const r = new Rng(3, 'vary', 'synapse.g_dtod');
+    expect(a.vary['synapse.g_dtod']).toEqual([0, 1, 2, 3].map(() => Number((0.2 * r.uniform()).toPrecision(12))));
+    for (const v of a.vary['nudge.beta'] as number[]) expect(v > 1e-3 && v < 1e-1).toBe(true);
+    expect(sweepPoints(a, 'x').map((p) => p.key)).toEqual(sweepPoints(b, 'x').map((p) => p.key));
+    const c = loadSweep(file({ vary: { 'synapse.g_dtod': { random: 'uniform', low: 0, high: 0.2, n: 4, seed: 4 } } }));
+    expect(c.vary['synapse.g_dtod']).not.toEqual(a.vary['synapse.g_dtod']);
+    const nrm = loadSweep(file({ vary: { 'node.capacitance': { random: 'normal', mean: 1e-13, std: 1e-14, n: 3, seed: 1 } } }));
+    expect(nrm.vary['node.capacitance']).toHaveLength(3);
+    for (const v of nrm.vary['node.capacitance'] as number[]) expect(Math.abs(v - 1e-13)).toBeLessThan(6e-14);
+  });
+
+  it('rejects bad grids and draws with one line naming the file, the field and what is allowed', () => {
+    expect(err({ vary: { 'transient.t_free': { grid: [0, 1e-7, 3], scale: 'log' } } })).toBe(': vary.transient.t_free.grid: got [0,1e-7,3], allowed low > 0 with "scale": "log"');
+    expect(err({ vary: { 'synapse.g_dtod': { grid: [0, 0.2, 1] } } })).toMatch(/^: vary\.synapse\.g_dtod\.grid: got \[0,0\.2,1\], allowed \[low, high, n\]/);
+    expect(err({ vary: { 'synapse.g_dtod': { grid: [0, 0.2, 3], scale: 'cubic' } } })).toBe(': vary.synapse.g_dtod.scale: got "cubic", allowed "linear" or "log"');
+    expect(err({ vary: { 'synapse.g_dtod': { grid: [0, 2, 3] } } })).toBe(': vary.synapse.g_dtod[2]: got 2, allowed a number >= 0 and <= 1');
+    expect(err({ vary: { 'synapse.g_dtod': { random: 'gauss', n: 2 } } })).toBe(': vary.synapse.g_dtod.random: got "gauss", allowed "uniform", "loguniform" or "normal"');
+    expect(err({ vary: { 'synapse.g_dtod': { random: 'normal', low: 0, high: 1, n: 2 } } })).toMatch(/^: vary\.synapse\.g_dtod\.low: unknown field, allowed fields here: random, mean, std, n, seed$/);
+    expect(err({ vary: { 'synapse.g_dtod': { random: 'uniform', low: 0.2, high: 0.1, n: 2 } } })).toBe(': vary.synapse.g_dtod.high: got 0.1, allowed a finite number > low (0.2)');
+    expect(err({ vary: { 'synapse.g_dtod': { random: 'loguniform', low: 0, high: 0.1, n: 2 } } })).toBe(': vary.synapse.g_dtod.low: got 0, allowed a finite number > 0 with "random": "loguniform"');
+    expect(err({ vary: { 'synapse.g_dtod': { random: 'uniform', low: 0, high: 0.1, n: 0 } } })).toBe(': vary.synapse.g_dtod.n: got 0, allowed an integer 1..1000');
+    expect(err({ vary: { 'synapse.g_dtod': { random: 'normal', mean: 0, std: 0.1, n: 20 } } })).toMatch(/^: vary\.synapse\.g_dtod\[\d+\]: got -[\d.e-]+, allowed a number >= 0 and <= 1$/);
+    expect(err({ vary: { 'transient.solver': { grid: [0, 1, 2] } } })).toMatch(/^: vary\.transient\.solver: got .*, allowed a list of values \(grids and random draws need a numeric field; transient\.solver is a choice\)$/);
+    expect(err({ vary: { 'synapse.nope': [1] } })).toMatch(/^: vary\.synapse\.nope: got "synapse\.nope", allowed a circuit field path such as/);
+    expect(err({ vary: { 'synapse.g_dtod': [] } })).toMatch(/^: vary\.synapse\.g_dtod: got \[\], allowed a non-empty list of values, \{ "grid"/);
+    expect(err({ vary: { 'synapse.g_dtod': [0, 0] } })).toMatch(/^: vary: points #0 .* and #1 .* are the same run, allowed distinct values$/);
+    expect(err({ vary: { t1: [1, 0] } })).toBe(': vary.t1[1]: got 0, allowed a number > 0 and <= 100');
+    expect(err({ vary: { t1: [1, 2] }, actions: ['gradient'] })).toMatch(/t1 has no effect on "gradient" points/);
+  });
+
+  it('varies the generation horizon t1 as a sweep-level field', () => {
+    const s = loadSweep(file({ vary: { t1: { grid: [0.5, 1.5, 3] }, 'transient.t_free': ['30 ns'] }, actions: ['transfer'] }));
+    const pts = sweepPoints(s, 'x');
+    expect(pts.map((p) => p.t1)).toEqual([0.5, 1, 1.5]);
+    expect(new Set(pts.map((p) => p.key)).size).toBe(3);
+    expect(pts[0].circuit.transient.t_free).toBeCloseTo(30e-9, 20);
+    // Without vary.t1, the key of an insitu/transfer point is what it was before t1 could vary.
+    const plain = sweepPoints(loadSweep(file({ vary: { 'transient.t_free': ['30 ns'] }, actions: ['transfer'], t1: 1 })), 'x');
+    expect(plain[0].key).toBe(pts[1].key);
+  });
+
+  it('applies set to every point before vary, and validates it', () => {
+    const s = loadSweep(file({ set: { 'noise.temperature': '0 K', 'synapse.g_dtod': 0.3 }, vary: { 'synapse.g_dtod': [0, 0.1] } }));
+    const pts = sweepPoints(s, 'x');
+    expect(pts.map((p) => p.circuit.noise.temperature)).toEqual([0, 0]);
+    expect(pts.map((p) => p.circuit.synapse.g_dtod)).toEqual([0, 0.1]); // vary wins over set
+    expect(err({ set: { 'noise.temperature': '-3 K' }, vary: { 'synapse.g_dtod': [0] } })).toMatch(/^ \(set on .*reram\.json\): noise\.temperature: got "-3 K", allowed a number in K/);
+    expect(err({ set: [1], vary: { 'synapse.g_dtod': [0] } })).toMatch(/^: set: got \[1\], allowed an object mapping circuit field paths to values/);
+    expect(err({ set: { t1: 2 }, vary: { 'synapse.g_dtod': [0] } })).toMatch(/^: set\.t1: got "t1", allowed a circuit field path \(t1 is a sweep field/);
+    expect(err({ set: { noise: { temperature: 0 } }, vary: { 'synapse.g_dtod': [0] } })).toMatch(/^: set\.noise: got "noise", allowed a circuit field path/);
+  });
+
+  it('applies quick only with --quick, validated like the rest of the file', () => {
+    const doc = { name: 'q', steps: 100, vary: { 'synapse.g_dtod': [0, 0.1, 0.2], 'synapse.bits': [4, 6] }, quick: { steps: 3, chip_seeds: [5], vary: { 'synapse.g_dtod': [0.2] } } };
+    const full = loadSweep(file(doc));
+    expect(full.name).toBe('q');
+    expect(full.steps).toBe(100);
+    expect(sweepPoints(full, 'x')).toHaveLength(6);
+    const q = loadSweep(file(doc), { quick: true });
+    expect(q.name).toBe('q-quick');
+    expect(q.steps).toBe(3);
+    expect(q.chip_seeds).toEqual([5]);
+    expect(q.vary).toEqual({ 'synapse.g_dtod': [0.2], 'synapse.bits': [4, 6] });
+    expect(err({ ...doc, quick: { steps: 0 } })).toBe(': quick.steps: got 0, allowed an integer >= 1 and <= 1000000');
+    expect(err({ ...doc, quick: { vary: { 'nudge.beta': [0.1] } } })).toBe(': quick.vary.nudge.beta: not varied by vary, allowed one of synapse.g_dtod, synapse.bits');
+    expect(err({ ...doc, quick: { vary: { 'synapse.g_dtod': { grid: [0, 2, 2] } } } })).toBe(': quick.vary.synapse.g_dtod[1]: got 2, allowed a number >= 0 and <= 1');
+    expect(err({ ...doc, quick: { name: 'x' } })).toMatch(/^: quick\.name: unknown field/);
+    expect(err({ vary: { 'synapse.g_dtod': [0] } }, true)).toMatch(/^: quick: missing; --quick needs a "quick" object/);
   });
 });
