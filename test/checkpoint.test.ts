@@ -68,6 +68,21 @@ describe('checkpoints and exact resume', () => {
     await expect(runTraining({ ...opts(dir, 2, true), batch: 13 }, new LocalEngine())).rejects.toThrow(/hyper\.batch is 12 but this run asks for 13/);
   });
 
+  it('fine-tunes from given weights with a fresh optimizer (init)', async () => {
+    const a = mkdtempSync(join(tmpdir(), 'gradep-ft-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'gradep-ft-b-'));
+    const start = (await runTraining(opts(a, 2), new LocalEngine())).params;
+    const ft = await runTraining({ ...opts(b, 1), init: start, lr: 1e-4 }, new LocalEngine());
+    expect(ft.step).toBe(1);
+    expect(ft.optimizer.t).toBe(1);
+    expect(ft.hyper.lr).toBe(1e-4);
+    let maxStep = 0;
+    for (const k of ['W0', 'b0', 'W1', 'b1', 'bx'] as const) for (let i = 0; i < start[k].length; i++) maxStep = Math.max(maxStep, Math.abs(ft.params[k][i] - start[k][i]));
+    // One Adam step from a fresh state moves each weight by at most about lr.
+    expect(maxStep).toBeGreaterThan(0);
+    expect(maxStep).toBeLessThanOrEqual(1.0001e-4);
+  });
+
   it('rejects malformed checkpoints with file and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradep-d-'));
     const f = join(dir, 'bad.json');
