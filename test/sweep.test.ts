@@ -284,3 +284,58 @@ describe('sweep files', () => {
     expect(err({ vary: { 'synapse.g_dtod': [0] } }, true)).toMatch(/^: quick: missing; --quick needs a "quick" object/);
   });
 });
+
+describe('linked vary fields', () => {
+  const dir2 = mkdtempSync(join(tmpdir(), 'gradep-link-'));
+  const write = (doc: Record<string, unknown>) => {
+    const f = join(dir2, `s${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(f, JSON.stringify({ format: 'gradep-sweep/1', base: packagePath('circuits', 'reram.json'), ...doc }));
+    return f;
+  };
+  it('moves "a+b" fields together, one tuple per point, and checks every tuple', () => {
+    const s = loadSweep(write({ vary: { 'node.capacitance+transient.dt': [['100 fF', '0.1 ns'], ['200 fF', '0.2 ns']], 'synapse.g_dtod': [0, 0.1] }, actions: ['insitu'], chip_seeds: [0] }));
+    const pts = sweepPoints(s, 'x');
+    expect(pts).toHaveLength(4);
+    const r12 = (x: number) => Number(x.toPrecision(12));
+    expect(pts.map((p) => [r12(p.circuit.node.capacitance), r12(p.circuit.transient.dt)])).toEqual([[1e-13, 1e-10], [1e-13, 1e-10], [2e-13, 2e-10], [2e-13, 2e-10]]);
+    const bad = (doc: Record<string, unknown>) => {
+      try {
+        loadSweep(write(doc));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(bad({ vary: { 'node.capacitance+transient.dt': [['100 fF']] } })).toMatch(/vary\.node\.capacitance\+transient\.dt\[0\]: got \["100 fF"\], allowed a non-empty list of \[node\.capacitance, transient\.dt\] tuples/);
+    expect(bad({ vary: { 'node.capacitance+node.capacitance': [[1, 2]] } })).toMatch(/linked twice/);
+    expect(bad({ vary: { 'node.capacitance+transient.dt': [['100 fF', '0.1 ns']], 'transient.dt': ['0.1 ns'] } })).toMatch(/transient\.dt is varied twice/);
+    expect(bad({ vary: { 'node.capacitance+transient.dtx': [['100 fF', '0.1 ns']] } })).toMatch(/allowed a circuit field path/);
+  });
+});
+
+describe('the flagship sweeps', () => {
+  // Every committed sweep file runs end to end on its --quick budget and turns into a report.
+  const flagships = readdirSync(packagePath('experiments')).filter((f) => /^sweep-.*\.json$/.test(f));
+  it('are all here', () => {
+    expect(flagships).toEqual(expect.arrayContaining(['sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json']));
+  });
+  for (const f of flagships) {
+    it(`${f} runs with --quick and reports`, () => {
+      const out = join(dir, `flagship-${f}`);
+      const r = gradep('sweep', packagePath('experiments', f), '--quick', '--out', out, '--json');
+      expect(r.status, r.stderr).toBe(0);
+      const n = lines(out).length;
+      expect(n).toBe(JSON.parse(r.stdout).points);
+      for (const l of lines(out)) {
+        const row = JSON.parse(l);
+        if (row.action === 'gradient') {
+          expect(row.gradient.cosine).toBeGreaterThan(-1);
+          expect(row.gradient.cosine).toBeLessThanOrEqual(1);
+        } else expect(Number.isFinite(row.metrics.fd)).toBe(true);
+      }
+      const rep = gradep('report', out, '--out', join(out, 'report'));
+      expect(rep.status, rep.stderr).toBe(0);
+      expect(readFileSync(join(out, 'report', 'README.md'), 'utf8')).toContain('|');
+    });
+  }
+});

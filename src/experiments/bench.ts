@@ -2,7 +2,8 @@
  * `gradep bench`: the speed and memory goals of the project, measured (never asserted in
  * tests). One JSON document: a full-batch GradEP training step with the equilibrium and the
  * paper-exact relaxation, the relaxation kernels' useful GFLOP/s, sampling time, the noisy
- * transient's node-steps per second, peak RSS and the machine. Each timing is the minimum of
+ * chip transient's node-steps per second (and its float64 reference's), one in-situ GradEP step
+ * and 100 samples generated on the ReRAM chip, peak RSS and the machine. Each timing is the minimum of
  * `reps` runs (PERF-NOTES.md: single runs on a shared 2-core machine are worthless).
  */
 import { cpus, availableParallelism } from 'node:os';
@@ -23,6 +24,9 @@ import { CircuitModel } from '../dynamics/circuit.js';
 import { freeStart } from '../learning/gradep.js';
 import { Rng } from '../util/rng.js';
 import { packagePath } from '../util/paths.js';
+import { insituEstimate } from '../learning/insitu.js';
+import { relaxTransient } from '../solvers/transient.js';
+import { generateOnChip } from '../flow/sample-chip.js';
 
 /** Useful matrix flops per sample per relaxation step: W0 x, W0^T r1, W1 r1, W1^T r2. */
 export function flopsPerSampleStep(d: Dims): number {
@@ -124,6 +128,35 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     const s = freeStart(d, bt.xt.subarray(0, Bs * d.nx), Bs);
     await o.engine.transient(model, s, { xt: bt.xt.subarray(0, Bs * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, new Float64Array(Bs * N));
   });
+  // The float64 reference of the same transient (one thread, a few samples), for comparison.
+  const Br = o.quick ? 2 : 4;
+  const refS = await minTime(1, async () => {
+    const s = freeStart(d, bt.xt.subarray(0, Br * d.nx), Br);
+    relaxTransient(model, s, { xt: bt.xt.subarray(0, Br * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, Br);
+  });
+  // One in-situ GradEP step on the ReRAM chip (30 ns free + 2 x 10 ns nudged, Heun, noise,
+  // DAC/ADC) at batch 64: the unit of cost of in-situ sweep points.
+  o.onProgress?.('in-situ step');
+  const Bi = o.quick ? 16 : 64;
+  const bi = drawFlowBatch(data.images, data.n, d.nx, Bi, 'independent', 0, 2);
+  const r = reram;
+  const insituS = await minTime(reps, async () => {
+    await insituEstimate(o.engine, model, bi.xt, bi.ut, {
+      lambda: r.spring.lambda,
+      alpha: r.readout.alpha,
+      beta: r.nudge.beta,
+      seed: 0,
+      stream: ['bench'],
+      transient: { solver: r.transient.solver, dt: r.transient.dt, window: r.measure.window, rtol: r.transient.rtol, atol: r.transient.atol, settleTol: r.transient.settle_tol },
+      tFree: r.transient.t_free,
+      tNudge: r.transient.t_nudge,
+    });
+  });
+  o.onProgress?.('sampling on chip');
+  const nChip = o.quick ? 10 : 100;
+  const chipSampleS = await minTime(1, async () => {
+    await generateOnChip(o.engine, chip, p, { mode: 'energy_gd', n: nChip, t1: 1.0, dt: 0.01, seed: 0 });
+  });
   const flops = flopsPerSampleStep(d) * B * 300;
   return {
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -147,6 +180,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     relax_gflops_per_thread: flops / relaxS / 1e9 / o.engine.threads,
     sample_seconds_100: sampleS,
     sde_node_steps_per_second: (Bs * N * sdeSteps) / sdeS,
+    sde_node_steps_per_second_float64_1_thread: (Br * N * sdeSteps) / refS,
+    insitu_step_seconds: insituS,
+    insitu_step_batch: Bi,
+    insitu_step_note: 'ReRAM preset: 30 ns free + 2 x 10 ns nudged phases, stochastic Heun at 0.1 ns, thermal noise, DAC/ADC, local update',
+    chip_sample_seconds: chipSampleS,
+    chip_sample_n: nChip,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
 }

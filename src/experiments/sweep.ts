@@ -214,6 +214,17 @@ function intIn(file: string, where: string, v: unknown, lo: number, hi: number):
  * Rng(seed, "vary", key), so the same file always gives the same values.
  */
 export function expandVary(file: string, where: string, key: string, v: unknown): unknown[] {
+  if (key.includes('+')) {
+    // Linked fields ("a+b"): one list of tuples, the fields move together (e.g. a node
+    // capacitance with the solver step and phase durations scaled to its time constant).
+    const parts = key.split('+');
+    const allowed = `a non-empty list of [${parts.join(', ')}] tuples (${parts.length} numbers or quantity strings each)`;
+    if (!Array.isArray(v) || v.length === 0) throw new GradepError(`${file}: ${where}: got ${show(v)}, allowed ${allowed}`);
+    v.forEach((t, i) => {
+      if (!Array.isArray(t) || t.length !== parts.length || t.some((x) => typeof x !== 'number' && typeof x !== 'string')) throw new GradepError(`${file}: ${where}[${i}]: got ${show(t)}, allowed ${allowed}`);
+    });
+    return v;
+  }
   if (Array.isArray(v)) {
     if (v.length === 0) throw new GradepError(`${file}: ${where}: got [], allowed ${VARY_FORMS}`);
     v.forEach((x, i) => {
@@ -277,7 +288,14 @@ function checkVaryObject(file: string, where: string, vary: unknown, allowEmpty:
   if (!isObject(vary) || (!allowEmpty && Object.keys(vary).length === 0)) {
     throw new GradepError(`${file}: ${where}: got ${show(vary)}, allowed an object mapping circuit fields (or "t1") to values, e.g. { "synapse.g_dtod": [0, 0.05] } or { "synapse.g_dtod": { "grid": [0, 0.2, 5] } }`);
   }
-  for (const k of Object.keys(vary)) checkFieldPath(file, `${where}.${k}`, k, true);
+  for (const k of Object.keys(vary)) {
+    const parts = k.split('+');
+    if (parts.length > 1 && new Set(parts).size !== parts.length) throw new GradepError(`${file}: ${where}.${k}: a field is linked twice, allowed distinct circuit field paths joined by "+"`);
+    for (const part of parts) checkFieldPath(file, `${where}.${k}`, part, parts.length === 1);
+  }
+  const fields = Object.keys(vary).flatMap((k) => k.split('+'));
+  const dup = fields.find((f, i) => fields.indexOf(f) !== i);
+  if (dup) throw new GradepError(`${file}: ${where}: ${dup} is varied twice, allowed each circuit field in one vary entry`);
   return vary;
 }
 
@@ -367,7 +385,11 @@ export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
   const seen = new Map<string, SweepPoint>();
   for (const overrides of combos) {
     const raw = structuredClone(baseRaw);
-    for (const [f, v] of Object.entries(overrides)) if (f !== 't1') setPath(raw, f, v);
+    for (const [f, v] of Object.entries(overrides)) {
+      if (f === 't1') continue;
+      if (f.includes('+')) f.split('+').forEach((part, i) => setPath(raw, part, (v as unknown[])[i]));
+      else setPath(raw, f, v);
+    }
     // Errors name the sweep file and the overridden field path.
     const circuit = validateCircuit(raw, `${file} (vary on ${spec.base})`);
     const t1 = 't1' in overrides ? parseNumber(file, 'vary.t1', overrides.t1, BUDGET_FIELDS.t1 as NumberField) : spec.t1;

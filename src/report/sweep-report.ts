@@ -49,6 +49,13 @@ interface Axis {
 }
 
 export function axisOf(field: string, values: unknown[]): Axis {
+  if (field.includes('+')) {
+    // Linked fields: drawn against the first, the others named in the label.
+    const [first, ...others] = field.split('+');
+    const a = axisOf(first, values.map((v) => (Array.isArray(v) ? v[0] : v)));
+    const at = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+    return { label: `${a.label}, with ${others.join(', ')} linked`, x: (v) => a.x(at(v)), show: (v) => a.show(at(v)) };
+  }
   // 12 significant digits: "30 ns" is drawn at 3e-8, not at the parser's 3.0000000000000004e-8.
   const si = (v: unknown, unit: string) => {
     const x = quantityValue(v, unit);
@@ -121,12 +128,19 @@ function trainingSeries(dir: string, rows: SweepResult[], action: string, axes: 
     });
 }
 
+/** Values spanning a decade and more of positive numbers (beta, capacitance) are drawn on a log axis. */
+function logScale(series: LineSeries[]): boolean {
+  const xs = series.flatMap((s) => s.x);
+  return xs.length > 1 && xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) >= 20;
+}
+
 interface Chart {
   title: string;
   xLabel: string;
   yLabel: string;
   series: LineSeries[];
   logY?: boolean;
+  logX?: boolean;
 }
 
 const num = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
@@ -146,7 +160,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   for (const q of QUANTITIES) {
     const series = seriesFor(rows, field, axes, q);
     if (series.length === 0) continue;
-    const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${field}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series };
+    const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${field.split('+')[0]}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series, logX: logScale(series) };
     charts.push(chart);
     const f = join(outDir, `${q.key}-vs-${slug(field)}.png`);
     writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
@@ -259,7 +273,7 @@ for (const c of charts) {
                         { label: '', data: s.x.map((x, k) => ({ x, y: s.y[k] - s.yErr[k] })), borderColor: col, borderDash: [4, 4], pointRadius: 0, showLine: true });
   });
   new Chart(cv, { type: 'scatter', data: { datasets: ds }, options: { responsive: false, plugins: { title: { display: true, text: c.title, font: { size: 17 } }, legend: { labels: { filter: (l) => l.text !== '' } } },
-    scales: { x: { title: { display: true, text: c.xLabel } }, y: { type: c.logY ? 'logarithmic' : 'linear', title: { display: true, text: c.yLabel } } } } });
+    scales: { x: { type: c.logX ? 'logarithmic' : 'linear', title: { display: true, text: c.xLabel } }, y: { type: c.logY ? 'logarithmic' : 'linear', title: { display: true, text: c.yLabel } } } } });
 }
 </script></body></html>
 `;
