@@ -219,6 +219,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const body = rows.map((r) => `| ${cols.map((c) => c[1](r)).join(' | ')} |`);
   const table = [head, sep, ...body].join('\n');
   const actions = spec.actions ?? [];
+  const summary = summaryTables(rows, spec, fields, axes);
   const budget = [
     actions.includes('insitu') ? `in-situ training ${spec.steps} steps at batch ${spec.batch}` : '',
     actions.includes('finetune') ? `fine-tuning ${spec.finetune_steps} steps at batch ${spec.batch}, learning rate ${spec.finetune_lr}` : '',
@@ -229,11 +230,49 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
   writeFileAtomic(
     join(outDir, 'README.md'),
-    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${table}\n`,
+    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${summary}## All points\n\n${table}\n`,
   );
   writeFileAtomic(join(outDir, 'index.html'), html(spec, charts, grids, table));
   files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
   return { files, table };
+}
+
+/**
+ * Headline numbers at a glance: per action and headline quantity, mean +- std over chips in a
+ * table with the first swept field down and the second across (one table per value of any
+ * further fields): the operating region of a two-field sweep reads off one table.
+ */
+function summaryTables(rows: SweepResult[], spec: SweepSpec, fields: string[], axes: Map<string, Axis>): string {
+  const heads: Quantity[] = QUANTITIES.filter((q) => ['fd', 'recognisability', 'grad_cosine', 'grad_cosine_mean_grad'].includes(q.key));
+  const [f0, f1, ...rest] = fields;
+  const id = (v: unknown) => JSON.stringify(v);
+  const shown = (f: string, v: unknown) => (axes.get(f) as Axis).show(v);
+  const out: string[] = [];
+  for (const action of spec.actions ?? []) {
+    for (const q of heads) {
+      const rs = rows.filter((r) => r.action === action && q.get(r) !== null && Number.isFinite(q.get(r) as number));
+      if (rs.length === 0) continue;
+      const restKey = (r: SweepResult) => rest.map((f) => `${f} = ${shown(f, r.overrides[f])}`).join(', ');
+      const groups = [...new Set(rs.map(restKey))];
+      for (const g of groups) {
+        const gr = rs.filter((r) => restKey(r) === g);
+        const rowVals = spec.vary[f0].filter((v) => gr.some((r) => id(r.overrides[f0]) === id(v)));
+        const colVals = f1 ? spec.vary[f1].filter((v) => gr.some((r) => id(r.overrides[f1]) === id(v))) : [null];
+        const cell = (a: unknown, b: unknown) => {
+          const v = gr.filter((r) => id(r.overrides[f0]) === id(a) && (f1 === undefined || id(r.overrides[f1]) === id(b))).map((r) => q.get(r) as number);
+          if (v.length === 0) return '-';
+          const st = stats(v);
+          const dig = Math.abs(st.mean) >= 10 ? 1 : q.key.startsWith('grad') ? 3 : 2;
+          return v.length > 1 ? `${st.mean.toFixed(dig)} +- ${st.std.toFixed(dig)}` : st.mean.toFixed(dig);
+        };
+        const title = `${action}: ${q.label}${g ? `, ${g}` : ''}`;
+        const head = `| ${f0.split('+')[0]}${f1 ? ` \\ ${f1.split('+')[0]}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean +- std over chips')).join(' | ')} |`;
+        const lines = rowVals.map((a) => `| ${shown(f0, a)} | ${colVals.map((b) => cell(a, b)).join(' | ')} |`);
+        out.push(`**${title}**\n\n${head}\n|${'---|'.repeat(colVals.length + 1)}\n${lines.join('\n')}\n`);
+      }
+    }
+  }
+  return out.length ? `## Summary (mean +- std over chips)\n\n${out.join('\n')}\n` : '';
 }
 
 function esc(s: string): string {
