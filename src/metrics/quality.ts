@@ -502,14 +502,21 @@ export function blurImages(images: Float64Array, n: number): Float64Array {
  *  - blurred: the same images through `blurImages` (what an over-smoothed generator gives);
  *  - noise: N(0, 1) pixels clipped to [-1, 1] from Rng(seed, 'reference', 'noise') (no digit at all).
  */
-export function referenceRows(seed = 0, opts: QualityOptions = {}): { real: QualityMetrics; blurred: QualityMetrics; noise: QualityMetrics } {
-  const n = 1797;
+/** n held-out real digits (optdigits.tra, a seeded random subset): the "real" reference at a sample count. */
+export function realSubset(n: number, seed = 0): Float64Array {
   const tra = loadDigits('tra');
+  if (!(n >= 1 && n <= tra.n)) throw new Error(`realSubset: n = ${n}, allowed 1..${tra.n}`);
   const order = new Int32Array(tra.n);
   for (let i = 0; i < tra.n; i++) order[i] = i;
   new Rng(seed, 'reference', 'subset').shuffle(order);
   const real = new Float64Array(n * N_PIXELS);
   for (let i = 0; i < n; i++) real.set(tra.images.subarray(order[i] * N_PIXELS, (order[i] + 1) * N_PIXELS), i * N_PIXELS);
+  return real;
+}
+
+export function referenceRows(seed = 0, opts: QualityOptions = {}): { real: QualityMetrics; blurred: QualityMetrics; noise: QualityMetrics } {
+  const n = 1797;
+  const real = realSubset(n, seed);
   const noise = new Float64Array(n * N_PIXELS);
   const rng = new Rng(seed, 'reference', 'noise');
   for (let i = 0; i < noise.length; i++) noise[i] = Math.max(-1, Math.min(1, rng.normal()));

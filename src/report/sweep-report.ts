@@ -15,6 +15,7 @@ import { readResults, type SweepResult, type SweepSpec } from '../experiments/sw
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
 import { lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
+import { evaluateSamples, realSubset } from '../metrics/quality.js';
 
 interface Quantity {
   key: string;
@@ -227,12 +228,21 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
     actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.includes('t1') ? 'the swept t1' : spec.t1}` : '',
     actions.includes('gradient') ? `gradient: ${spec.gradient_batches} batch(es) of ${spec.batch} against the exact gradient of the ideal network` : '',
   ].filter(Boolean);
+  // FD and k-NN metrics depend on the sample count: the same count of real held-out digits is the floor to read them against.
+  const counts = [...new Set(rows.flatMap((r) => (r.metrics ? [r.metrics.n] : [])))].sort((a, b) => a - b);
+  const refs = counts
+    .map((n) => {
+      const m = evaluateSamples(realSubset(n), n);
+      return `${n} real held-out digits score FD ${m.fd.toFixed(2)}, recognisability ${m.recognisability.toFixed(2)}, coverage ${m.coverage}`;
+    })
+    .join('; ');
+  const reference = refs ? `Reference at the same sample count: ${refs}.\n\n` : '';
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
   writeFileAtomic(
     join(outDir, 'README.md'),
-    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${summary}## All points\n\n${table}\n`,
+    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${reference}${summary}## All points\n\n${table}\n`,
   );
-  writeFileAtomic(join(outDir, 'index.html'), html(spec, charts, grids, table));
+  writeFileAtomic(join(outDir, 'index.html'), html(spec, charts, grids, table, reference.trim()));
   files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
   return { files, table };
 }
@@ -280,7 +290,7 @@ function esc(s: string): string {
 }
 
 /** One HTML file: chart.js inlined, data embedded, sample grids as data URIs. */
-function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: Buffer }[], table: string): string {
+function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: Buffer }[], table: string, reference: string): string {
   const require = createRequire(import.meta.url);
   // The UMD build sits beside the package's main entry (it is not in the package's exports).
   const chartJs = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8');
@@ -294,7 +304,7 @@ function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: B
 <html lang="en"><head><meta charset="utf-8"><title>${esc(spec.name)}</title>
 <style>body{font:15px system-ui,sans-serif;margin:2em;max-width:1100px}canvas{margin:1em 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}img{display:block;margin:.5em 0}</style>
 <script>${chartJs}</script></head><body>
-<h1>${esc(spec.name)}</h1><p>${esc(spec.description)}</p>
+<h1>${esc(spec.name)}</h1><p>${esc(spec.description)}</p>${reference ? `<p>${esc(reference)}</p>` : ''}
 <div id="charts"></div>
 <h2>Points</h2><table>${rows}</table>
 <h2>Samples</h2>${grids.map((g) => `<figure><img alt="${esc(g.caption)}" src="data:image/png;base64,${g.png.toString('base64')}"><figcaption>${esc(g.caption)}</figcaption></figure>`).join('\n')}
