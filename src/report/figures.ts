@@ -16,6 +16,8 @@ export interface LineSeries {
   y: number[];
   /** Symmetric error (e.g. one standard deviation across seeds), drawn as a shaded band y +- yErr. */
   yErr?: number[];
+  /** A reference level (e.g. real data): drawn grey and dashed, without points. */
+  reference?: boolean;
 }
 
 export interface LineChartSpec {
@@ -97,8 +99,8 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
     if (s.yErr && s.yErr.length !== s.y.length) {
       throw new Error(`lineChartPng: series "${s.label}" has ${s.yErr.length} yErr values for ${s.y.length} points`);
     }
-    const colour = PALETTE[i % PALETTE.length];
-    const dash = i >= PALETTE.length ? [8, 4] : [];
+    const colour = s.reference ? '#555555' : PALETTE[i % PALETTE.length];
+    const dash = s.reference ? [10, 6] : i >= PALETTE.length ? [8, 4] : [];
     if (s.yErr) {
       const err = s.yErr;
       // On a log axis a band reaching <= 0 cannot be drawn: clamp its lower edge to a tenth of y.
@@ -119,7 +121,7 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
       backgroundColor: colour,
       borderWidth: 2.5,
       borderDash: dash,
-      pointRadius: s.x.length > 60 ? 0 : 3,
+      pointRadius: s.reference || s.x.length > 60 ? 0 : 3,
       fill: false,
       tension: 0,
     });

@@ -15,7 +15,7 @@ import { readResults, type SweepResult, type SweepSpec } from '../experiments/sw
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
 import { lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
-import { evaluateSamples, realSubset } from '../metrics/quality.js';
+import { evaluateSamples, type QualityMetrics, realSubset } from '../metrics/quality.js';
 
 interface Quantity {
   key: string;
@@ -67,6 +67,17 @@ export function axisOf(field: string, values: unknown[]): Axis {
   const f = fieldAt(CIRCUIT_SCHEMA, field);
   if (f && f.kind === 'number') {
     const unit = f.unit || (/\brelative\b/.test(f.doc) ? 'relative' : '');
+    // Resolutions where 0 means "continuous" / "ideal": drawn to the right of the finite ones, not at 0.
+    const zero = /\b0 = (continuous|ideal)\b/.exec(f.doc);
+    const finiteVals = values.map((v) => si(v, f.unit)).filter((x) => Number.isFinite(x) && x !== 0);
+    if (zero && values.some((v) => si(v, f.unit) === 0) && finiteVals.length > 0) {
+      const at = Math.max(...finiteVals) + 2;
+      return {
+        label: `${field} (${zero[1]} drawn at ${at})`,
+        x: (v) => (si(v, f.unit) === 0 ? at : si(v, f.unit)),
+        show: (v) => (si(v, f.unit) === 0 ? zero[1] : show(v)),
+      };
+    }
     return {
       label: unit ? `${field} (${unit})` : field,
       x: (v) => si(v, f.unit),
@@ -158,8 +169,20 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const files: string[] = [];
   const charts: Chart[] = [];
   const slug = (s: string) => s.replace(/\W+/g, '_');
+  // FD and k-NN metrics depend on the sample count: the same count of real held-out digits is the floor to read them against.
+  const counts = [...new Set(rows.flatMap((r) => (r.metrics ? [r.metrics.n] : [])))].sort((a, b) => a - b);
+  const realRef = new Map(counts.map((n) => [n, evaluateSamples(realSubset(n), n)]));
+  const refs = [...realRef]
+    .map(([n, m]) => `${n} real held-out digits score FD ${m.fd.toFixed(2)}, recognisability ${m.recognisability.toFixed(2)}, coverage ${m.coverage}`)
+    .join('; ');
   for (const q of QUANTITIES) {
     const series = seriesFor(rows, field, axes, q);
+    const refM = realRef.size === 1 ? ([...realRef.values()][0] as QualityMetrics) : null;
+    const refV = refM && q.key in refM ? (refM as unknown as Record<string, number>)[q.key] : undefined;
+    if (series.length > 0 && typeof refV === 'number') {
+      const xs = series.flatMap((s) => s.x);
+      series.push({ label: `real held-out digits (n = ${counts[0]})`, x: [Math.min(...xs), Math.max(...xs)], y: [refV, refV], reference: true });
+    }
     if (series.length === 0) continue;
     const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${field.split('+')[0]}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series, logX: logScale(series) };
     charts.push(chart);
@@ -228,14 +251,6 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
     actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.includes('t1') ? 'the swept t1' : spec.t1}` : '',
     actions.includes('gradient') ? `gradient: ${spec.gradient_batches} batch(es) of ${spec.batch} against the exact gradient of the ideal network` : '',
   ].filter(Boolean);
-  // FD and k-NN metrics depend on the sample count: the same count of real held-out digits is the floor to read them against.
-  const counts = [...new Set(rows.flatMap((r) => (r.metrics ? [r.metrics.n] : [])))].sort((a, b) => a - b);
-  const refs = counts
-    .map((n) => {
-      const m = evaluateSamples(realSubset(n), n);
-      return `${n} real held-out digits score FD ${m.fd.toFixed(2)}, recognisability ${m.recognisability.toFixed(2)}, coverage ${m.coverage}`;
-    })
-    .join('; ');
   const reference = refs ? `Reference at the same sample count: ${refs}.\n\n` : '';
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
   writeFileAtomic(
