@@ -259,6 +259,11 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   );
   writeFileAtomic(join(outDir, 'index.html'), html(spec, charts, grids, table, reference.trim()));
   files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
+  // The raw results travel with the report, so figures can be redrawn without the sweep directory.
+  for (const f of ['results.jsonl', 'sweep.json']) {
+    writeFileAtomic(join(outDir, f), f === 'results.jsonl' ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n' : readFileSync(join(dir, f), 'utf8'));
+    files.push(join(outDir, f));
+  }
   return { files, table };
 }
 
