@@ -24,6 +24,7 @@ describe('circuit files', () => {
     ['non-integer', (c) => (c.layers.hidden1 = 12.5), /^bad\.json: layers\.hidden1: got 12\.5, allowed an integer/],
     ['bad enum', (c) => (c.relax.method = 'rk4'), /^bad\.json: relax\.method: got "rk4", allowed one of "paper", "equilibrium", "transient"$/],
     ['wrong format', (c) => (c.format = 'other/1'), /^bad\.json: format: got "other\/1", allowed "gradep-circuit\/1"$/],
+    ['a -beta phase without equilibrium', (c) => ((c.relax.method = 'equilibrium'), (c.nudge.beta = 0.02)), /^bad\.json: nudge\.beta: got 0\.02, allowed beta \(alpha lambda\)\^2 < 1 \+ lambda, i\.e\. beta < 0\.0178 for this spring and readout/],
     ['unstable paper dynamics', (c) => (c.spring.lambda = 25), /^bad\.json: relax\.epsilon: got 0\.1, allowed epsilon \* \(1 \+ lambda \+ beta \(alpha lambda\)\^2\) < 2, i\.e\. epsilon < 0\.0686/],
   ];
   for (const [name, mutate, re] of cases) {

@@ -83,6 +83,15 @@ describe('gradep sweep', () => {
     const page = readFileSync(join(rep, 'index.html'), 'utf8');
     expect(page).toContain('new Chart(');
     expect(page).not.toMatch(/<script src=|src="https?:|href="https?:/); // nothing fetched from a network
+    // A value dropped from the file: its results stay in the directory but leave the report.
+    const spec = JSON.parse(readFileSync(sweep, 'utf8'));
+    writeFileSync(sweep, JSON.stringify({ ...spec, vary: { 'synapse.g_dtod': [0.1] } }));
+    expect(gradep('sweep', sweep, '--out', full).status).toBe(0);
+    expect(lines(full).filter((l) => l.endsWith('}'))).toHaveLength(4); // nothing recomputed, nothing lost
+    const rep2 = join(dir, 'report2');
+    expect(gradep('report', full, '--out', rep2).status).toBe(0);
+    const kept = readFileSync(join(rep2, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(kept.map((r) => [r.index, r.overrides['synapse.g_dtod']])).toEqual([[0, 0.1], [1, 0.1]]);
   });
 
   it('rejects a bad grid value before running, naming the file and the field', () => {

@@ -180,6 +180,14 @@ export function validateCircuit(raw: unknown, file: string): CircuitSpec {
       `${file}: relax.epsilon: got ${c.relax.epsilon}, allowed epsilon * (1 + lambda + beta (alpha lambda)^2) < 2, i.e. epsilon < ${(2 / stiff).toPrecision(4)} for this spring and nudge (the paper relaxation diverges otherwise)`,
     );
   }
+  // Symmetric nudging runs a -beta phase: its nudge element pushes x away from the target with
+  // conductance beta kappa G_unit, and once that exceeds the spring and leak (1 + lambda) x has
+  // no stable equilibrium: the phase runs away (necessary condition; couplings tighten it).
+  if (c.nudge.beta * kappa >= 1 + c.spring.lambda) {
+    throw new GradepError(
+      `${file}: nudge.beta: got ${c.nudge.beta}, allowed beta (alpha lambda)^2 < 1 + lambda, i.e. beta < ${((1 + c.spring.lambda) / kappa).toPrecision(3)} for this spring and readout (the -beta phase has no stable equilibrium beyond it)`,
+    );
+  }
   if (c.synapse.g_max <= c.synapse.g_min) {
     throw new GradepError(`${file}: synapse.g_max: got ${c.synapse.g_max} S, allowed > synapse.g_min (${c.synapse.g_min} S)`);
   }

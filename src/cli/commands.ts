@@ -459,6 +459,9 @@ export function registerCommands(program: Command): void {
         return;
       }
       const spec = loadSweep(file, { quick: Boolean(flags.quick) });
+      const kind = (cmd.optsWithGlobals().engine as string | undefined) ?? 'fast';
+      if (kind !== 'fast' && kind !== 'js') throw new GradepError(`--engine: got ${JSON.stringify(kind)}, allowed "fast" or "js"`);
+      spec.engine = kind;
       if (flags.list) {
         const pts = sweepPoints(spec, file).map((p) => ({ index: p.index, key: p.key, overrides: p.overrides, action: p.action, chip_seed: p.chip_seed }));
         out(Boolean(flags.json), { points: pts }, () => pts.map((p) => `${p.index}\t${p.key}\t${p.action}\tchip ${p.chip_seed}\t${JSON.stringify(p.overrides)}`).join('\n'));
@@ -469,7 +472,7 @@ export function registerCommands(program: Command): void {
       const threads = Math.max(1, Math.floor((threadsOf(cmd) ?? availableParallelism()) / flags.jobs));
       const bar = new Progress('sweep', 1, Boolean(flags.json));
       const t0 = performance.now();
-      const rows = await runSweep(spec, file, outDir, shard, flags.jobs, () => createFastEngine(threads), (e) => {
+      const rows = await runSweep(spec, file, outDir, shard, flags.jobs, async () => (kind === 'fast' ? createFastEngine(threads) : createEngine(threads)), (e) => {
         bar.setTotal(e.total);
         bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: ${resultSummary(e.result)}${e.cached ? ' (cached)' : ''}`);
       });

@@ -68,6 +68,8 @@ export const SWEEP_SCHEMA: ObjectField = {
 const QUICK_SCHEMA: ObjectField = { kind: 'object', doc: 'quick budget', fields: BUDGET_FIELDS };
 
 export interface SweepSpec {
+  /** Engine the points run on (set by the CLI, not the file): "js" points are keyed apart. */
+  engine?: 'fast' | 'js';
   format: string;
   name: string;
   description: string;
@@ -353,6 +355,12 @@ export function loadSweep(file: string, opts: { quick?: boolean } = {}): SweepSp
 
 /** What a point's result depends on, per action: its key is a hash of this. */
 function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number): unknown {
+  const id = actionIdentity(spec, circuit, action, chip_seed, t1);
+  // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
+  return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
+}
+
+function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number): unknown {
   switch (action) {
     case 'insitu':
     case 'transfer':

@@ -161,7 +161,23 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const meta = join(dir, 'sweep.json');
   if (!existsSync(meta)) throw new GradepError(`${dir}: not a sweep directory (no sweep.json; run gradep sweep first)`);
   const spec = (JSON.parse(readFileSync(meta, 'utf8')) as { spec: SweepSpec }).spec;
-  const rows = [...readResults(dir).values()].sort((a, b) => a.index - b.index);
+  // Only the points of the sweep as last run: a directory may still hold results of values since dropped from the file.
+  const inSpec = (r: SweepResult) =>
+    (spec.actions ?? []).includes(r.action) &&
+    spec.chip_seeds.includes(r.chip_seed) &&
+    Object.keys(spec.vary).length === Object.keys(r.overrides).length &&
+    Object.entries(spec.vary).every(([k, vals]) => vals.some((v) => JSON.stringify(v) === JSON.stringify(r.overrides[k])));
+  // Point order (and numbers) of the sweep as it stands: grid (last field fastest) x actions x chips.
+  const rank = (r: SweepResult) => {
+    let k = 0;
+    for (const [f, vals] of Object.entries(spec.vary)) k = k * vals.length + vals.findIndex((v) => JSON.stringify(v) === JSON.stringify(r.overrides[f]));
+    k = k * (spec.actions ?? []).length + (spec.actions ?? []).indexOf(r.action);
+    return k * spec.chip_seeds.length + spec.chip_seeds.indexOf(r.chip_seed);
+  };
+  const rows = [...readResults(dir).values()]
+    .filter(inSpec)
+    .map((r) => ({ ...r, index: rank(r) }))
+    .sort((a, b) => a.index - b.index);
   if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point`);
   const fields = Object.keys(spec.vary);
   const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
