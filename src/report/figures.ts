@@ -130,9 +130,22 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
   const axisTitle = (text: string) => ({ display: true, text, font: { size: FONT_SIZE + 1 } });
   // Axes of very small or large values (seconds, farads, joules in SI) get short ticks such
   // as 2.5e-8 instead of chart.js's 2.500000000E-8; other axes keep the default format.
-  const ticks = (values: number[]) => {
+  const ticks = (values: number[], log = false) => {
     const m = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
     const sci = m > 0 && (m < 1e-3 || m >= 1e6);
+    if (log) {
+      // Log axes: label only 1, 2 and 5 times a power of ten (chart.js labels every minor tick).
+      const fmt = (v: number) => (sci ? Number(v.toPrecision(3)).toExponential() : String(Number(v.toPrecision(3))));
+      return {
+        font: { size: FONT_SIZE },
+        autoSkip: false,
+        callback: (v: number | string) => {
+          if (typeof v !== 'number' || v <= 0) return '';
+          const mant = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+          return [1, 2, 5].includes(mant) && Math.abs(v / (mant * 10 ** Math.floor(Math.log10(v) + 1e-9)) - 1) < 1e-6 ? fmt(v) : '';
+        },
+      };
+    }
     return { font: { size: FONT_SIZE }, ...(sci ? { callback: (v: number | string) => (typeof v === 'number' ? (v === 0 ? '0' : Number(v.toPrecision(3)).toExponential()) : v) } : {}) };
   };
   const xs = spec.series.flatMap((s) => s.x);
@@ -154,8 +167,8 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
         },
       },
       scales: {
-        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: ticks(xs) },
-        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: ticks(ys) },
+        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: ticks(xs, spec.logX) },
+        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: ticks(ys, spec.logY) },
       },
     },
     plugins: [whiteBackground],

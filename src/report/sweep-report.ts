@@ -90,7 +90,7 @@ export function axisOf(field: string, values: unknown[]): Axis {
 }
 
 /** Series per action and value of the other swept fields, against `field`. */
-function seriesFor(rows: SweepResult[], field: string, axes: Map<string, Axis>, q: Quantity): LineSeries[] {
+function seriesFor(rows: SweepResult[], field: string, axes: Map<string, Axis>, q: Quantity, withAction = true, legendFields?: string[]): LineSeries[] {
   const ax = axes.get(field) as Axis;
   const groups = new Map<string, Map<number, number[]>>();
   for (const r of rows) {
@@ -98,8 +98,8 @@ function seriesFor(rows: SweepResult[], field: string, axes: Map<string, Axis>, 
     if (v === null || !Number.isFinite(v)) continue;
     const x = ax.x(r.overrides[field]);
     if (!Number.isFinite(x)) continue;
-    const rest = Object.entries(r.overrides).filter(([k]) => k !== field);
-    const label = [r.action, ...rest.map(([k, y]) => `${k} = ${(axes.get(k) ?? axisOf(k, [])).show(y)}`)].join(', ');
+    const rest = Object.entries(r.overrides).filter(([k]) => k !== field && (!legendFields || legendFields.includes(k)));
+    const label = [...(withAction ? [r.action] : []), ...rest.map(([k, y]) => `${k.split('+')[0]} = ${(axes.get(k) ?? axisOf(k, [])).show(y)}`)].join(', ') || r.action;
     const g = groups.get(label) ?? new Map<number, number[]>();
     g.set(x, [...(g.get(x) ?? []), v]);
     groups.set(label, g);
@@ -107,7 +107,7 @@ function seriesFor(rows: SweepResult[], field: string, axes: Map<string, Axis>, 
   return [...groups].map(([label, g]) => {
     const xs = [...g.keys()].sort((a, b) => a - b);
     const st = xs.map((x) => stats(g.get(x) as number[]));
-    return { label: `${label} (n = ${(g.get(xs[0]) as number[]).length} chips)`, x: xs, y: st.map((s) => s.mean), yErr: st.map((s) => s.std) };
+    return { label: `${label} (${(g.get(xs[0]) as number[]).length} chips)`, x: xs, y: st.map((s) => s.mean), yErr: st.map((s) => s.std) };
   });
 }
 
@@ -143,7 +143,7 @@ function trainingSeries(dir: string, rows: SweepResult[], action: string, axes: 
 /** Values spanning a decade and more of positive numbers (beta, capacitance) are drawn on a log axis. */
 function logScale(series: LineSeries[]): boolean {
   const xs = series.flatMap((s) => s.x);
-  return xs.length > 1 && xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) >= 20;
+  return xs.length > 1 && xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) >= 10;
 }
 
 interface Chart {
@@ -191,20 +191,27 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const refs = [...realRef]
     .map(([n, m]) => `${n} real held-out digits score FD ${m.fd.toFixed(2)}, recognisability ${m.recognisability.toFixed(2)}, coverage ${m.coverage}`)
     .join('; ');
+  // Fields beyond the second get one chart each per value (a legend of a dozen series is unreadable).
+  const panelFields = fields.slice(2);
+  const panelOf = (r: SweepResult) => panelFields.map((k) => `${k.split('+')[0]} = ${(axes.get(k) as Axis).show(r.overrides[k])}`).join(', ');
+  const panels = [...new Set(rows.map(panelOf))];
+  const fieldName = field.split('+')[0];
   for (const q of QUANTITIES) {
-    const series = seriesFor(rows, field, axes, q);
-    const refM = realRef.size === 1 ? ([...realRef.values()][0] as QualityMetrics) : null;
-    const refV = refM && q.key in refM ? (refM as unknown as Record<string, number>)[q.key] : undefined;
-    if (series.length > 0 && typeof refV === 'number') {
-      const xs = series.flatMap((s) => s.x);
-      series.push({ label: `real held-out digits (n = ${counts[0]})`, x: [Math.min(...xs), Math.max(...xs)], y: [refV, refV], reference: true });
+    for (const panel of panels) {
+      const series = seriesFor(rows.filter((r) => panelOf(r) === panel), field, axes, q, (spec.actions ?? []).length > 1, fields.slice(1, 2));
+      const refM = realRef.size === 1 ? ([...realRef.values()][0] as QualityMetrics) : null;
+      const refV = refM && q.key in refM ? (refM as unknown as Record<string, number>)[q.key] : undefined;
+      if (series.length > 0 && typeof refV === 'number') {
+        const xs = series.flatMap((s) => s.x);
+        series.push({ label: `real held-out digits (n = ${counts[0]})`, x: [Math.min(...xs), Math.max(...xs)], y: [refV, refV], reference: true });
+      }
+      if (series.length === 0) continue;
+      const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${fieldName}${panel ? ` (${panel})` : ''}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series, logX: logScale(series) };
+      charts.push(chart);
+      const f = join(outDir, `${q.key}-vs-${slug(fieldName)}${panel ? `-${slug(panel)}` : ''}.png`);
+      writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
+      files.push(f);
     }
-    if (series.length === 0) continue;
-    const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${field.split('+')[0]}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series, logX: logScale(series) };
-    charts.push(chart);
-    const f = join(outDir, `${q.key}-vs-${slug(field)}.png`);
-    writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
-    files.push(f);
   }
   for (const action of ['insitu', 'finetune']) {
     const series = trainingSeries(dir, rows, action, axes);
