@@ -326,7 +326,7 @@ describe('the flagship sweeps', () => {
   // Every committed sweep file runs end to end on its --quick budget and turns into a report.
   const flagships = readdirSync(packagePath('experiments')).filter((f) => /^sweep-.*\.json$/.test(f));
   it('are all here', () => {
-    expect(flagships).toEqual(expect.arrayContaining(['sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json']));
+    expect(flagships).toEqual(expect.arrayContaining(['sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json']));
   });
   for (const f of flagships) {
     it(`${f} runs with --quick and reports`, () => {
