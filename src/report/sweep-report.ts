@@ -55,6 +55,12 @@ export function axisOf(field: string, values: unknown[]): Axis {
     const [first, ...others] = field.split('+');
     const a = axisOf(first, values.map((v) => (Array.isArray(v) ? v[0] : v)));
     const at = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+    const firsts = values.map((v) => a.x(at(v)));
+    if (new Set(firsts).size !== firsts.length || firsts.some((x) => !Number.isFinite(x))) {
+      // The first field does not tell the tuples apart (e.g. an ablation): draw them by position.
+      const pos = values.map((v) => JSON.stringify(v));
+      return { label: `case of ${field.split('+').length} linked fields (0..${values.length - 1}, the tuples of vary in order)`, x: (v) => pos.indexOf(JSON.stringify(v)), show: (v) => `case ${pos.indexOf(JSON.stringify(v))}` };
+    }
     return { label: `${a.label}, with ${others.join(', ')} linked`, x: (v) => a.x(at(v)), show: (v) => a.show(at(v)) };
   }
   // 12 significant digits: "30 ns" is drawn at 3e-8, not at the parser's 3.0000000000000004e-8.
