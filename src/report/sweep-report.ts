@@ -14,7 +14,7 @@ import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
 import { readResults, type SweepResult, type SweepSpec } from '../experiments/sweep.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
-import { lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
+import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
 import { evaluateSamples, type QualityMetrics, realSubset } from '../metrics/quality.js';
 
 interface Quantity {
@@ -152,14 +152,8 @@ function logScale(series: LineSeries[]): boolean {
   return xs.length > 1 && xs.every((x) => x > 0) && Math.max(...xs) / Math.min(...xs) >= 10;
 }
 
-interface Chart {
-  title: string;
-  xLabel: string;
-  yLabel: string;
-  series: LineSeries[];
-  logY?: boolean;
-  logX?: boolean;
-}
+/** A chart of the report: drawn to PNG and, with the same data, interactively in index.html. */
+type Chart = Omit<LineChartSpec, 'width' | 'height'>;
 
 const num = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
 

@@ -139,6 +139,37 @@ function packPanels(dst: Float32Array, at: number, nOutPad: number, nInPad: numb
   }
 }
 
+/** Weights of the forward (f: W x, W1 rho(h1)) and backward (b: W^T rho) paths; an ideal network has f = b. */
+interface PathWeights {
+  W0f: Float64Array;
+  W0b: Float64Array;
+  W1f: Float64Array;
+  W1b: Float64Array;
+}
+
+/**
+ * PA1: outputs h1 (a1), inputs [x | rho(h2)]: W0f[i][j], then W1b^T[i][k] = W1b[k][i].
+ * PA2: outputs [x (ax) | h2 (a2)], input rho(h1): W0b^T[j][i] = W0b[i][j], then W1f[k][i].
+ */
+function packWeights(f: Float32Array, L: WasmLayout, d: Dims, w: PathWeights): void {
+  const { nx, n1, n2 } = L;
+  const dx = d.nx;
+  const d1 = d.n1;
+  const d2 = d.n2;
+  packPanels(f, L.pa1 / 4, n1, nx + n2, (o, j) => {
+    if (o >= d1) return 0;
+    if (j < nx) return j < dx ? w.W0f[o * dx + j] : 0;
+    const k = j - nx;
+    return k < d2 ? w.W1b[k * d1 + o] : 0;
+  });
+  packPanels(f, L.pa2 / 4, nx + n2, n1, (o, i) => {
+    if (i >= d1) return 0;
+    if (o < nx) return o < dx ? w.W0b[i * dx + o] : 0;
+    const k = o - nx;
+    return k < d2 ? w.W1f[k * d1 + i] : 0;
+  });
+}
+
 export class WasmEngine implements RelaxEngine {
   readonly threads: number;
   readonly fma: boolean;
@@ -222,7 +253,7 @@ export class WasmEngine implements RelaxEngine {
   }
 
   /** float64 params/state/targets -> padded float32 regions, and the phase constants. */
-  private writeInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec, B: number): void {
+  private writeInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec, B: number, w?: PathWeights): void {
     const { nx, n1, n2, N } = L;
     const f = new Float32Array(buf);
     const i32 = new Int32Array(buf);
@@ -241,25 +272,10 @@ export class WasmEngine implements RelaxEngine {
     vf(CTX.V_LAMBDA, ph.lambda);
     vf(CTX.V_BK, ph.betaKappa);
     vf(CTX.V_NEGEPS, -spec.paper.eps);
-    const W0 = p.W0;
-    const W1 = p.W1;
+    packWeights(f, L, d, w ?? { W0f: p.W0, W0b: p.W0, W1f: p.W1, W1b: p.W1 });
     const dx = d.nx;
     const d1 = d.n1;
     const d2 = d.n2;
-    // PA1: outputs h1 (a1), inputs [x | rho(h2)]: W0[i][j], then W1^T[i][k] = W1[k][i].
-    packPanels(f, L.pa1 / 4, n1, nx + n2, (o, j) => {
-      if (o >= d1) return 0;
-      if (j < nx) return j < dx ? W0[o * dx + j] : 0;
-      const k = j - nx;
-      return k < d2 ? W1[k * d1 + o] : 0;
-    });
-    // PA2: outputs [x (ax) | h2 (a2)], input rho(h1): W0^T[j][i] = W0[i][j], then W1[k][i].
-    packPanels(f, L.pa2 / 4, nx + n2, n1, (o, i) => {
-      if (i >= d1) return 0;
-      if (o < nx) return o < dx ? W0[i * dx + o] : 0;
-      const k = o - nx;
-      return k < d2 ? W1[k * d1 + i] : 0;
-    });
     f.fill(0, L.ba1 / 4, L.ba1 / 4 + n1);
     f.set(p.b0, L.ba1 / 4);
     f.fill(0, L.ba2 / 4, L.ba2 / 4 + nx + n2);
@@ -408,30 +424,15 @@ export class WasmEngine implements RelaxEngine {
   private writeChipInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, B: number, h: number): void {
     const d = model.d;
     const chip = model.chip;
-    const { W0f, W0b, W1f, W1b } = model.w;
     const eq = { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0 };
-    // The shared writer fills constants, sizes, state, anchors and targets; weights are overwritten below.
-    this.writeInputs(buf, L, chip.bias, d, s, { lambda: 0, betaKappa: ph.betaKappa, xt: ph.xt, xtarget: ph.xtarget, clampX: ph.clampX }, { method: 'paper', paper: { eps: 0, T: 0 }, equilibrium: eq }, B);
+    // The shared writer fills constants, sizes, weights (the chip's forward and backward paths), state, anchors and targets.
+    this.writeInputs(buf, L, chip.bias, d, s, { lambda: 0, betaKappa: ph.betaKappa, xt: ph.xt, xtarget: ph.xtarget, clampX: ph.clampX }, { method: 'paper', paper: { eps: 0, T: 0 }, equilibrium: eq }, B, model.w);
     const f = new Float32Array(buf);
     const i32 = new Int32Array(buf);
-    const { nx, n1, n2, N } = L;
+    const { nx, n1, N } = L;
     const dx = d.nx;
     const d1 = d.n1;
     const d2 = d.n2;
-    // PA1: outputs h1 (a1), inputs [x | rho(h2)]: forward W0f[i][j], then the backward path of W1, W1b[k][i].
-    packPanels(f, L.pa1 / 4, n1, nx + n2, (oi, j) => {
-      if (oi >= d1) return 0;
-      if (j < nx) return j < dx ? W0f[oi * dx + j] : 0;
-      const k = j - nx;
-      return k < d2 ? W1b[k * d1 + oi] : 0;
-    });
-    // PA2: outputs [x (ax) | h2 (a2)], input rho(h1): backward W0b[i][j], then forward W1f[k][i].
-    packPanels(f, L.pa2 / 4, nx + n2, n1, (oi, i) => {
-      if (i >= d1) return 0;
-      if (oi < nx) return oi < dx ? W0b[i * dx + oi] : 0;
-      const k = oi - nx;
-      return k < d2 ? W1f[k * d1 + i] : 0;
-    });
     const gu = model.gUnit;
     const vec = (name: (typeof CHIP_VECTORS)[number]) => {
       const at = L.chipv / 4 + CHIP_VECTORS.indexOf(name) * N;
