@@ -211,6 +211,17 @@ export class WasmEngine implements RelaxEngine {
     return callWorker<unknown>(w, msg, 'wasm worker', 'value');
   }
 
+  /** The shared memory, grown to hold layout L (batch B). */
+  private bufferFor(L: WasmLayout, B: number): ArrayBuffer | SharedArrayBuffer {
+    const have = this.memory.buffer.byteLength;
+    if (L.bytes > have) {
+      const pages = Math.ceil((L.bytes - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`WasmEngine: batch ${B} needs more than ${MAX_PAGES} pages`);
+      this.memory.grow(pages);
+    }
+    return this.memory.buffer;
+  }
+
   /** Calls share one memory layout: run them one after another. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -227,13 +238,7 @@ export class WasmEngine implements RelaxEngine {
     const eq = spec.equilibrium;
     const m = spec.method === 'equilibrium' ? Math.max(0, eq.memory | 0) : 0;
     const L = wasmLayout(d, B, m, this.threads);
-    const have = this.memory.buffer.byteLength;
-    if (L.bytes > have) {
-      const pages = Math.ceil((L.bytes - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new Error(`WasmEngine: batch ${B} needs more than ${MAX_PAGES} pages`);
-      this.memory.grow(pages);
-    }
-    const buf = this.memory.buffer;
+    const buf = this.bufferFor(L, B);
     this.writeInputs(buf, L, p, d, s, ph, spec, B);
     const job: Omit<WasmJob, 'worker'> = {
       type: spec.method,
@@ -372,13 +377,7 @@ export class WasmEngine implements RelaxEngine {
     const stats: TransientStats = { samples: B, steps: n * B, evaluations: n * (heun ? 2 : 1) * B, time: o.duration, energyMean: 0, settleTimeMax: null, settleTimeMean: null };
     if (B === 0) return stats;
     const L = wasmLayout(d, B, 0, this.threads);
-    const have = this.memory.buffer.byteLength;
-    if (L.bytes > have) {
-      const pages = Math.ceil((L.bytes - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new Error(`WasmEngine: batch ${B} needs more than ${MAX_PAGES} pages`);
-      this.memory.grow(pages);
-    }
-    const buf = this.memory.buffer;
+    const buf = this.bufferFor(L, B);
     this.writeChipInputs(buf, L, model, s, ph, o, B, h);
     const job: Omit<WasmJob, 'worker'> = {
       type: 'chip',
