@@ -6,7 +6,7 @@
  * summary table, and a self-contained index.html that draws the same charts interactively
  * with chart.js inlined (no network).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
@@ -183,6 +183,12 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
   const field = fields[0];
   const files: string[] = [];
+  // A report directory written before (it holds our sweep.json) loses its old figures and
+  // grids first, so charts of dropped values or renamed panels do not linger beside the new ones.
+  if (existsSync(join(outDir, 'sweep.json'))) {
+    for (const f of readdirSync(outDir)) if (f.endsWith('.png')) rmSync(join(outDir, f));
+    if (existsSync(join(outDir, 'samples'))) for (const f of readdirSync(join(outDir, 'samples'))) if (/^point-\d+\.png$/.test(f)) rmSync(join(outDir, 'samples', f));
+  }
   const charts: Chart[] = [];
   const slug = (s: string) => s.replace(/\W+/g, '_');
   // FD and k-NN metrics depend on the sample count: the same count of real held-out digits is the floor to read them against.
