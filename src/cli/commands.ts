@@ -61,10 +61,18 @@ function threadsOf(cmd: Command): number | undefined {
  * The engine for a command: the WebAssembly float32 kernels (fast, the default) or the
  * float64 TypeScript workers (`--engine js`, the reference precision).
  */
-async function withEngine<T>(cmd: Command, f: (e: RelaxEngine) => Promise<T>): Promise<T> {
+function engineKind(cmd: Command): 'fast' | 'js' {
   const kind = (cmd.optsWithGlobals().engine as string | undefined) ?? 'fast';
   if (kind !== 'fast' && kind !== 'js') throw new GradepError(`--engine: got ${JSON.stringify(kind)}, allowed "fast" or "js"`);
-  const engine = kind === 'fast' ? await createFastEngine(threadsOf(cmd)) : createEngine(threadsOf(cmd));
+  return kind;
+}
+
+function openEngine(kind: 'fast' | 'js', threads: number | undefined): Promise<RelaxEngine> {
+  return kind === 'fast' ? createFastEngine(threads) : Promise.resolve(createEngine(threads));
+}
+
+async function withEngine<T>(cmd: Command, f: (e: RelaxEngine) => Promise<T>): Promise<T> {
+  const engine = await openEngine(engineKind(cmd), threadsOf(cmd));
   try {
     return await f(engine);
   } finally {
@@ -459,9 +467,7 @@ export function registerCommands(program: Command): void {
         return;
       }
       const spec = loadSweep(file, { quick: Boolean(flags.quick) });
-      const kind = (cmd.optsWithGlobals().engine as string | undefined) ?? 'fast';
-      if (kind !== 'fast' && kind !== 'js') throw new GradepError(`--engine: got ${JSON.stringify(kind)}, allowed "fast" or "js"`);
-      spec.engine = kind;
+      spec.engine = engineKind(cmd);
       if (flags.list) {
         const pts = sweepPoints(spec, file).map((p) => ({ index: p.index, key: p.key, overrides: p.overrides, action: p.action, chip_seed: p.chip_seed }));
         out(Boolean(flags.json), { points: pts }, () => pts.map((p) => `${p.index}\t${p.key}\t${p.action}\tchip ${p.chip_seed}\t${JSON.stringify(p.overrides)}`).join('\n'));
@@ -472,7 +478,7 @@ export function registerCommands(program: Command): void {
       const threads = Math.max(1, Math.floor((threadsOf(cmd) ?? availableParallelism()) / flags.jobs));
       const bar = new Progress('sweep', 1, Boolean(flags.json));
       const t0 = performance.now();
-      const rows = await runSweep(spec, file, outDir, shard, flags.jobs, async () => (kind === 'fast' ? createFastEngine(threads) : createEngine(threads)), (e) => {
+      const rows = await runSweep(spec, file, outDir, shard, flags.jobs, () => openEngine(spec.engine ?? 'fast', threads), (e) => {
         bar.setTotal(e.total);
         bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: ${resultSummary(e.result)}${e.cached ? ' (cached)' : ''}`);
       });
@@ -498,14 +504,10 @@ export function registerCommands(program: Command): void {
     .option('--quick', 'batch 256, one repetition (a smoke test, not a number to report)')
     .option('--json', 'print one JSON document')
     .action(async (flags: { quick?: boolean; json?: boolean }, cmd: Command) => {
-      const threads = threadsOf(cmd);
-      const engine = (cmd.optsWithGlobals().engine ?? 'fast') === 'fast' ? await createFastEngine(threads) : createEngine(threads);
-      try {
+      await withEngine(cmd, async (engine) => {
         const r = await runBench({ quick: Boolean(flags.quick), engine, engineName: engine.constructor.name, onProgress: (w) => log(`bench: ${w}`) });
         out(Boolean(flags.json), r, () => JSON.stringify(r, null, 2));
-      } finally {
-        await engine.close();
-      }
+      });
     });
 
   program

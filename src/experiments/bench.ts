@@ -18,13 +18,12 @@ import { loadCheckpoint } from '../learning/checkpoint.js';
 import { adamStep, clipGradNorm, newAdamState } from '../learning/optimizer.js';
 import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
 import { DEFAULT_CIRCUIT_FILE, loadCircuit } from '../circuit/spec.js';
-import { relaxSpecOf } from './train.js';
+import { insituEstimator, relaxSpecOf } from './train.js';
 import { programWeights, realiseChip } from '../chip/chip.js';
 import { CircuitModel } from '../dynamics/circuit.js';
 import { freeStart } from '../learning/gradep.js';
 import { Rng } from '../util/rng.js';
 import { packagePath } from '../util/paths.js';
-import { insituEstimate } from '../learning/insitu.js';
 import { relaxTransient } from '../solvers/transient.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 
@@ -139,18 +138,9 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   o.onProgress?.('in-situ step');
   const Bi = o.quick ? 16 : 64;
   const bi = drawFlowBatch(data.images, data.n, d.nx, Bi, 'independent', 0, 2);
-  const r = reram;
+  const est = insituEstimator(reram, d, 0, 0, o.engine);
   const insituS = await minTime(reps, async () => {
-    await insituEstimate(o.engine, model, bi.xt, bi.ut, {
-      lambda: r.spring.lambda,
-      alpha: r.readout.alpha,
-      beta: r.nudge.beta,
-      seed: 0,
-      stream: ['bench'],
-      transient: { solver: r.transient.solver, dt: r.transient.dt, window: r.measure.window, rtol: r.transient.rtol, atol: r.transient.atol, settleTol: r.transient.settle_tol },
-      tFree: r.transient.t_free,
-      tNudge: r.transient.t_nudge,
-    });
+    await est.estimate(p, bi.xt, bi.ut, 0);
   });
   o.onProgress?.('sampling on chip');
   const nChip = o.quick ? 10 : 100;

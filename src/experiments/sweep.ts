@@ -498,9 +498,7 @@ function exactGradient(ctx: SweepContext, circuit: CircuitSpec, d: Dims, ck: { c
     }
     const B = batch.B;
     const s = freeStart(d, batch.xt, B);
-    const engine = new LocalEngine();
-    const st = await engine.relax(ck.ck.params, d, s, { lambda, betaKappa: 0, xt: batch.xt, xtarget: null }, relax);
-    await engine.close();
+    const st = await new LocalEngine().relax(ck.ck.params, d, s, { lambda, betaKappa: 0, xt: batch.xt, xtarget: null }, relax);
     const grads = exactFlowGradient(ck.ck.params, d, s, batch.xt, batch.ut, alpha, lambda);
     const entry = { grads, flowMse: flowMse(d, s, batch.xt, batch.ut, alpha, lambda), residualMax: st.residualMax };
     writeFileAtomic(path, JSON.stringify({ id, flow_mse: entry.flowMse, residual_max: entry.residualMax, grads: Object.fromEntries(PARAM_NAMES.map((k) => [k, Array.from(grads[k])])) }));
@@ -610,8 +608,10 @@ export async function runSweep(spec: SweepSpec, file: string, outDir: string, sh
   const results: SweepResult[] = [];
   let count = 0;
   for (const p of mine) {
-    const r = done.get(p.key);
-    if (r) {
+    const cached = done.get(p.key);
+    if (cached) {
+      // Numbered as the point is now (values added to or dropped from the file renumber points).
+      const r = { ...cached, index: p.index };
       results.push(r);
       onEvent({ type: 'point', done: ++count, total: mine.length, result: r, cached: true });
     }

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
-import { readResults, type SweepResult, type SweepSpec } from '../experiments/sweep.js';
+import { readResults, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
@@ -160,24 +160,14 @@ const num = (v: number | null | undefined, f: (x: number) => string) => (v === n
 export function writeSweepReport(dir: string, outDir: string): { files: string[]; table: string } {
   const meta = join(dir, 'sweep.json');
   if (!existsSync(meta)) throw new GradepError(`${dir}: not a sweep directory (no sweep.json; run gradep sweep first)`);
-  const spec = (JSON.parse(readFileSync(meta, 'utf8')) as { spec: SweepSpec }).spec;
-  // Only the points of the sweep as last run: a directory may still hold results of values since dropped from the file.
-  const inSpec = (r: SweepResult) =>
-    (spec.actions ?? []).includes(r.action) &&
-    spec.chip_seeds.includes(r.chip_seed) &&
-    Object.keys(spec.vary).length === Object.keys(r.overrides).length &&
-    Object.entries(spec.vary).every(([k, vals]) => vals.some((v) => JSON.stringify(v) === JSON.stringify(r.overrides[k])));
-  // Point order (and numbers) of the sweep as it stands: grid (last field fastest) x actions x chips.
-  const rank = (r: SweepResult) => {
-    let k = 0;
-    for (const [f, vals] of Object.entries(spec.vary)) k = k * vals.length + vals.findIndex((v) => JSON.stringify(v) === JSON.stringify(r.overrides[f]));
-    k = k * (spec.actions ?? []).length + (spec.actions ?? []).indexOf(r.action);
-    return k * spec.chip_seeds.length + spec.chip_seeds.indexOf(r.chip_seed);
-  };
-  const rows = [...readResults(dir).values()]
-    .filter(inSpec)
-    .map((r) => ({ ...r, index: rank(r) }))
-    .sort((a, b) => a.index - b.index);
+  const { file, spec } = JSON.parse(readFileSync(meta, 'utf8')) as { file: string; spec: SweepSpec };
+  // The points of the sweep as last run, numbered in its order: a directory may still hold
+  // results of values since dropped from the file, and those stay out.
+  const done = readResults(dir);
+  const rows = sweepPoints(spec, file).flatMap((p) => {
+    const r = done.get(p.key);
+    return r ? [{ ...r, index: p.index }] : [];
+  });
   if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point`);
   const fields = Object.keys(spec.vary);
   const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
