@@ -19,7 +19,7 @@ describe('activation rho(u) = 10 tanh(silu(u)/10)', () => {
       expect(rhoSecond(u)).toBeCloseTo((rhoPrime(u + h) - rhoPrime(u - h)) / (2 * h), 7);
     }
   });
-  it('the closed form of PAPER.md for rho\'', () => {
+  it('the closed form of the paper for rho\'', () => {
     for (const u of us) {
       const s = 1 / (1 + Math.exp(-u));
       const t = Math.tanh((u * s) / 10);

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
 import { chipParams, programWeights, realiseChip } from '../src/chip/chip.js';
 import { CircuitModel, K_BOLTZMANN } from '../src/dynamics/circuit.js';
-import { computeDrives, gradFromDrives, PAPER_DIMS, Scratch, stateSize, zeroParams } from '../src/dynamics/network.js';
+import { computeDrives, gradFromDrives, Scratch } from '../src/dynamics/network.js';
+import { PAPER_DIMS, stateSize, zeroParams } from '../src/circuit/params.js';
 import { relaxPaper } from '../src/solvers/relax.js';
 import { relaxTransient } from '../src/solvers/transient.js';
-import { freeStart, nudgeTargets } from '../src/learning/gradep.js';
+import { freeStart, nudgeTargets } from '../src/circuit/phase.js';
 import { initParams } from '../src/learning/init.js';
 import { Rng } from '../src/util/rng.js';
 import { randomVectors } from './helpers/fixtures.js';
@@ -42,7 +43,7 @@ describe('the ideal circuit is the ideal model', () => {
     const g = new Float64Array(N);
     const out = new Float64Array(N);
     for (const [betaKappa, clampX] of [[0, false], [1.125, false], [-1.125, false], [0, true]] as const) {
-      model.setPhase({ xt, xtarget: xtg, betaKappa, clampX });
+      model.setPhase({ lambda: 0, xt, xtarget: xtg, betaKappa, clampX });
       for (let b = 0; b < B; b++) {
         computeDrives(p, d, s, b * N, sc);
         gradFromDrives(d, s, b * N, { lambda: 15, betaKappa, xt, xtarget: xtg, clampX }, b, sc, g, 0);
@@ -56,7 +57,7 @@ describe('the ideal circuit is the ideal model', () => {
     const sA = freeStart(d, xt, B);
     relaxPaper(p, d, sA, { lambda: 15, betaKappa: 0, xt, xtarget: null }, { eps: 0.1, T: 300 }, 0, B);
     const sB = freeStart(d, xt, B);
-    relaxTransient(model, sB, { xt, xtarget: null, betaKappa: 0 }, { solver: 'euler', dt: 0.1 * tau, duration: 30 * tau, window: 0, seed: 0, stream: ['t'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, B);
+    relaxTransient(model, sB, { lambda: 0, xt, xtarget: null, betaKappa: 0 }, { solver: 'euler', dt: 0.1 * tau, duration: 30 * tau, window: 0, seed: 0, stream: ['t'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, B);
     let md = 0;
     for (let i = 0; i < sA.length; i++) md = Math.max(md, Math.abs(sA[i] - sB[i]));
     expect(md).toBeLessThan(1e-9);
@@ -114,7 +115,7 @@ describe('thermal noise and energy', () => {
     const s = new Float64Array(B * N);
     const tau = model.tau;
     // Hidden nodes with zero weights are isolated RC nodes (x nodes also see the spring).
-    relaxTransient(model, s, { xt: new Float64Array(B * 64), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: tau / 50, duration: 8 * tau, window: 0, seed: 3, stream: ['eq'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, B);
+    relaxTransient(model, s, { lambda: 0, xt: new Float64Array(B * 64), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: tau / 50, duration: 8 * tau, window: 0, seed: 3, stream: ['eq'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, B);
     let sq = 0;
     let n = 0;
     for (let b = 0; b < B; b++) for (let i = 64; i < N; i++) {
@@ -134,7 +135,7 @@ describe('thermal noise and energy', () => {
     const tau = model.tau;
     const s = new Float64Array(N);
     for (let i = 64; i < N; i++) s[i] = 1; // hidden nodes charged to 1 unit, x = x_t = 0
-    const st = relaxTransient(model, s, { xt: new Float64Array(64), xtarget: null, betaKappa: 0 }, { solver: 'odex', dt: 0, duration: 40 * tau, window: 0, seed: 0, stream: ['e'], rtol: 1e-10, atol: 1e-12, settleTol: 1e-4 }, 0, 1);
+    const st = relaxTransient(model, s, { lambda: 0, xt: new Float64Array(64), xtarget: null, betaKappa: 0 }, { solver: 'odex', dt: 0, duration: 40 * tau, window: 0, seed: 0, stream: ['e'], rtol: 1e-10, atol: 1e-12, settleTol: 1e-4 }, 0, 1);
     const stored = 256 * 0.5 * c.node.capacitance * c.node.v_unit ** 2;
     expect(Math.abs(st.energyMean / stored - 1)).toBeLessThan(1e-5);
     expect(Math.abs((st.settleTimeMax as number) / (tau * Math.log(1e4)) - 1)).toBeLessThan(1e-3);

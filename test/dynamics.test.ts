@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { computeDrives, freeEnergyOf, gradFromDrives, type PhaseInputs, Scratch, stateSize } from '../src/dynamics/network.js';
+import { computeDrives, freeEnergyOf, gradFromDrives, Scratch } from '../src/dynamics/network.js';
+import type { Phase } from '../src/circuit/phase.js';
+import { stateSize } from '../src/circuit/params.js';
 import { relaxPaper } from '../src/solvers/relax.js';
 import { rho, rhoPrime } from '../src/dynamics/activation.js';
 import { randomParams, randomState, randomVectors, TINY } from './helpers/fixtures.js';
 
 describe('paper-exact relaxation step', () => {
-  it('matches the update equations of PAPER.md written out by hand', () => {
+  it('matches the update equations of the paper written out by hand', () => {
     // nx = 2, n1 = 2, n2 = 1, all weights explicit.
     const d = { nx: 2, n1: 2, n2: 1 };
     const p = {
@@ -45,7 +47,7 @@ describe('forces and energy', () => {
   const B = 3;
   const xt = randomVectors(B * d.nx, 4);
   const xtarget = randomVectors(B * d.nx, 5);
-  const ph: PhaseInputs = { lambda: 2.5, betaKappa: 0.7, xt, xtarget };
+  const ph: Phase = { lambda: 2.5, betaKappa: 0.7, xt, xtarget };
 
   it('grad F equals central differences of F', () => {
     const s = randomState(d, B, 6);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { drawFlowBatch } from '../src/flow/batch.js';
 import { eulerEvaluations, generate } from '../src/flow/sample.js';
 import { LocalEngine } from '../src/solvers/engine.js';
-import { DEFAULT_EQUILIBRIUM } from '../src/solvers/relax.js';
+import { DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
 import { initParams } from '../src/learning/init.js';
-import { PAPER_DIMS } from '../src/dynamics/network.js';
+import { PAPER_DIMS } from '../src/circuit/params.js';
 import { Rng } from '../src/util/rng.js';
 import { loadDigits } from '../src/data/optdigits.js';
 

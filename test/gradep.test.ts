@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type Dims, type Params, PAPER_DIMS, PARAM_NAMES } from '../src/dynamics/network.js';
-import { LocalEngine, type RelaxSpec } from '../src/solvers/engine.js';
-import { DEFAULT_EQUILIBRIUM } from '../src/solvers/relax.js';
-import { flowMse, freeStart, gradepEstimate } from '../src/learning/gradep.js';
+import { type Dims, type Params, PAPER_DIMS, PARAM_NAMES } from '../src/circuit/params.js';
+import { LocalEngine } from '../src/solvers/engine.js';
+import { type RelaxSpec, DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
+import { flowMse, gradepEstimate } from '../src/learning/gradep.js';
+import { freeStart } from '../src/circuit/phase.js';
 import { compareGrads, exactFlowGradient } from '../src/learning/exact-grad.js';
 import { initParams } from '../src/learning/init.js';
 import { randomParams, randomVectors, TINY } from './helpers/fixtures.js';

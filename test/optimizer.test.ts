@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { zeroParams } from '../src/dynamics/network.js';
+import { zeroParams, PAPER_DIMS } from '../src/circuit/params.js';
 import { adamStep, clipGradNorm, emaUpdate, gradNorm, newAdamState } from '../src/learning/optimizer.js';
 import { initParams } from '../src/learning/init.js';
-import { PAPER_DIMS } from '../src/dynamics/network.js';
 
 const d = { nx: 2, n1: 1, n2: 1 };
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { PAPER_DIMS, type Params, type PhaseInputs, stateSize } from '../src/dynamics/network.js';
-import { DEFAULT_EQUILIBRIUM, relaxEquilibrium, relaxPaper, residuals } from '../src/solvers/relax.js';
-import { freeStart, nudgeTargets } from '../src/learning/gradep.js';
+import { PAPER_DIMS, type Params, stateSize } from '../src/circuit/params.js';
+import { type Phase, freeStart, nudgeTargets } from '../src/circuit/phase.js';
+import { DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
+import { relaxEquilibrium, relaxPaper, residuals } from '../src/solvers/relax.js';
 import { initParams } from '../src/learning/init.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
 import { packagePath } from '../src/util/paths.js';
@@ -23,7 +24,7 @@ function agree(p: Params, label: string, withNudge: boolean) {
   const B = 6;
   const xt = flowPoints(B, 11);
   const ut = randomVectors(B * 64, 12);
-  const ph: PhaseInputs = withNudge
+  const ph: Phase = withNudge
     ? { lambda: 15, betaKappa: 1.25e-3 * 900, xt, xtarget: nudgeTargets(xt, ut, 2, 15) }
     : { lambda: 15, betaKappa: 0, xt, xtarget: null };
   const sEq = freeStart(d, xt, B);
@@ -59,7 +60,7 @@ describe('equilibrium relaxation reaches the fixed point of long gradient flow',
       const p = randomParams(t, seed, 1.2);
       const B = 4;
       const xt = randomVectors(B * t.nx, 100 + seed);
-      const ph: PhaseInputs = { lambda: 3, betaKappa: 0, xt, xtarget: null };
+      const ph: Phase = { lambda: 3, betaKappa: 0, xt, xtarget: null };
       const sEq = freeStart(t, xt, B);
       const st = relaxEquilibrium(p, t, sEq, ph, { ...DEFAULT_EQUILIBRIUM, tol: 1e-11 }, 0, B);
       expect(st.unconverged).toBe(0);
@@ -109,7 +110,7 @@ describe('worker engine', () => {
         { lambda: 15, betaKappa: 0, xt, xtarget: null },
         { lambda: 15, betaKappa: 1.125, xt, xtarget },
         { lambda: 15, betaKappa: 0, xt, xtarget: null, clampX: true },
-      ] as PhaseInputs[]) {
+      ] as Phase[]) {
         const a = freeStart(d, xt, B);
         const b = freeStart(d, xt, B);
         const sa = await new LocalEngine().relax(p, d, a, ph, spec);

@@ -5,14 +5,14 @@
  * thread count, and statistically indistinguishable from the reference.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateCircuit } from '../src/circuit/spec.js';
-import { loadCircuit } from '../src/circuit/spec.js';
+import { validateCircuit, loadCircuit } from '../src/circuit/spec.js';
 import { programWeights, realiseChip } from '../src/chip/chip.js';
-import { type CircuitPhase, CircuitModel, K_BOLTZMANN } from '../src/dynamics/circuit.js';
-import { PAPER_DIMS, stateSize, zeroParams } from '../src/dynamics/network.js';
-import { freeStart, nudgeTargets } from '../src/learning/gradep.js';
+import { type Phase, freeStart, nudgeTargets } from '../src/circuit/phase.js';
+import { CircuitModel, K_BOLTZMANN } from '../src/dynamics/circuit.js';
+import { PAPER_DIMS, stateSize, zeroParams } from '../src/circuit/params.js';
 import { initParams } from '../src/learning/init.js';
-import { relaxTransient, type TransientOptions } from '../src/solvers/transient.js';
+import { relaxTransient } from '../src/solvers/transient.js';
+import type { TransientOptions } from '../src/circuit/analysis.js';
 import { WasmEngine, wasmAvailable } from '../src/solvers/wasm-engine.js';
 import { packagePath } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
@@ -44,7 +44,7 @@ const xt = randomVectors(B * 64, 21);
 const xtg = nudgeTargets(xt, randomVectors(B * 64, 22), 2, 15);
 const opts = (solver: TransientOptions['solver'], over: Partial<TransientOptions> = {}): TransientOptions => ({ solver, dt: 1e-10, duration: 20e-9, window: 4e-9, seed: 5, stream: ['test'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3, ...over });
 
-async function both(model: CircuitModel, ph: CircuitPhase, o: TransientOptions, threads = 2) {
+async function both(model: CircuitModel, ph: Phase, o: TransientOptions, threads = 2) {
   const e = await engine(threads);
   const s32 = freeStart(d, ph.xt, B);
   const a32 = new Float64Array(B * N);
@@ -66,7 +66,7 @@ describe.skipIf(!wasmAvailable())('WebAssembly chip transients', () => {
 
   it('deterministic Euler paths (free and nudged) match the float64 reference to float32 rounding, energy included', async () => {
     for (const betaKappa of [0, 0.3, -0.3]) {
-      const r = await both(model, { xt, xtarget: xtg, betaKappa }, opts('euler'));
+      const r = await both(model, { lambda: 0, xt, xtarget: xtg, betaKappa }, opts('euler'));
       expect(maxAbsDiff(r.s32, r.s64)).toBeLessThan(1e-5);
       expect(maxAbsDiff(r.a32, r.a64)).toBeLessThan(1e-5);
       expect(Math.abs(r.st32.energyMean / r.st64.energyMean - 1)).toBeLessThan(1e-5);
@@ -75,7 +75,7 @@ describe.skipIf(!wasmAvailable())('WebAssembly chip transients', () => {
   });
 
   it('a clamped x stays exactly at its source value and gets no noise', async () => {
-    const r = await both(model, { xt, xtarget: null, betaKappa: 0, clampX: true }, opts('heun'));
+    const r = await both(model, { lambda: 0, xt, xtarget: null, betaKappa: 0, clampX: true }, opts('heun'));
     for (let b = 0; b < B; b++) for (let j = 0; j < 64; j++) {
       expect(r.s32[b * N + j]).toBe(xt[b * 64 + j]);
       expect(r.a32[b * N + j]).toBe(xt[b * 64 + j]);
@@ -84,7 +84,7 @@ describe.skipIf(!wasmAvailable())('WebAssembly chip transients', () => {
   });
 
   it('noisy runs are reproducible and do not depend on the thread count', async () => {
-    const ph: CircuitPhase = { xt, xtarget: xtg, betaKappa: 0.2 };
+    const ph: Phase = { lambda: 0, xt, xtarget: xtg, betaKappa: 0.2 };
     const a = await both(model, ph, opts('heun'), 1);
     const b = await both(model, ph, opts('heun'), 2);
     const c = await both(model, ph, opts('heun'), 2);
@@ -103,7 +103,7 @@ describe.skipIf(!wasmAvailable())('WebAssembly chip transients', () => {
     const e = await engine(2);
     const s = new Float64Array(Bn * N);
     const avg = new Float64Array(Bn * N);
-    await e.transient(m, s, { xt: new Float64Array(Bn * 64), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: m.tau / 50, duration: 8 * m.tau, window: 0, seed: 3, stream: ['eq'], rtol: 0, atol: 0, settleTol: 0 }, avg);
+    await e.transient(m, s, { lambda: 0, xt: new Float64Array(Bn * 64), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: m.tau / 50, duration: 8 * m.tau, window: 0, seed: 3, stream: ['eq'], rtol: 0, atol: 0, settleTol: 0 }, avg);
     let sq = 0;
     let sum = 0;
     let n = 0;
@@ -129,8 +129,8 @@ describe.skipIf(!wasmAvailable())('WebAssembly chip transients', () => {
       const s = freeStart(d, x1, Bs);
       const avg = new Float64Array(Bs * N);
       const o = opts('euler_maruyama', { window: 0 });
-      if (wasm) await e.transient(model, s, { xt: x1, xtarget: null, betaKappa: 0 }, o, avg);
-      else relaxTransient(model, s, { xt: x1, xtarget: null, betaKappa: 0 }, o, 0, Bs, avg);
+      if (wasm) await e.transient(model, s, { lambda: 0, xt: x1, xtarget: null, betaKappa: 0 }, o, avg);
+      else relaxTransient(model, s, { lambda: 0, xt: x1, xtarget: null, betaKappa: 0 }, o, 0, Bs, avg);
       return s;
     };
     const a = await run(true);

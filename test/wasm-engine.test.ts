@@ -4,11 +4,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { type Dims, PAPER_DIMS, type Params, type PhaseInputs, stateSize } from '../src/dynamics/network.js';
-import { DEFAULT_EQUILIBRIUM, relaxEquilibrium, relaxPaper, residuals } from '../src/solvers/relax.js';
-import { type RelaxSpec } from '../src/solvers/engine.js';
+import { type Dims, PAPER_DIMS, type Params, stateSize } from '../src/circuit/params.js';
+import { type Phase, freeStart, nudgeTargets } from '../src/circuit/phase.js';
+import { DEFAULT_EQUILIBRIUM, type RelaxSpec } from '../src/circuit/analysis.js';
+import { relaxEquilibrium, relaxPaper, residuals } from '../src/solvers/relax.js';
 import { createFastEngine, WasmEngine, wasmAvailable } from '../src/solvers/wasm-engine.js';
-import { freeStart, gradepEstimate, nudgeTargets } from '../src/learning/gradep.js';
+import { gradepEstimate } from '../src/learning/gradep.js';
 import { compareGrads, exactFlowGradient } from '../src/learning/exact-grad.js';
 import { initParams } from '../src/learning/init.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
@@ -44,7 +45,7 @@ const paper300: RelaxSpec = { method: 'paper', paper: { eps: 0.1, T: 300 }, equi
 const eqSpec = (tol: number): RelaxSpec => ({ method: 'equilibrium', paper: { eps: 0.1, T: 300 }, equilibrium: { ...DEFAULT_EQUILIBRIUM, tol } });
 
 /** Free phase, +beta nudge, clamped x: the three kinds of phase the project relaxes. */
-function phases(B: number, seed: number): { name: string; ph: PhaseInputs; start: (d: Dims) => Float64Array }[] {
+function phases(B: number, seed: number): { name: string; ph: Phase; start: (d: Dims) => Float64Array }[] {
   const xt = flowPoints(B, seed);
   const ut = randomVectors(B * 64, seed + 1);
   const xtarget = nudgeTargets(xt, ut, 2, 15);
@@ -108,7 +109,7 @@ describe('WasmEngine', () => {
     const B = 5;
     const xt = randomVectors(B * dd.nx, 4);
     const ut = randomVectors(B * dd.nx, 5);
-    const ph: PhaseInputs = { lambda: 3, betaKappa: 0.2, xt, xtarget: nudgeTargets(xt, ut, 1.5, 3) };
+    const ph: Phase = { lambda: 3, betaKappa: 0.2, xt, xtarget: nudgeTargets(xt, ut, 1.5, 3) };
     const spec: RelaxSpec = { ...paper300, paper: { eps: 0.05, T: 400 } };
     const ref = freeStart(dd, xt, B);
     relaxPaper(p, dd, ref, ph, spec.paper, 0, B);

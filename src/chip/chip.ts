@@ -9,12 +9,12 @@
  * above g_min and leaves G- at g_min, and vice versa, so an ideal chip (g_min = 0, no noise)
  * reproduces W exactly.
  */
-import type { CircuitSpec } from '../circuit/spec.js';
-import { type Dims, type Params, cloneParams } from '../dynamics/network.js';
+import type { DeviceSpec } from '../circuit/spec.js';
+import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
 
 export interface Chip {
-  spec: CircuitSpec;
+  spec: DeviceSpec;
   d: Dims;
   seed: number;
   /** Per node (N = nx + n1 + n2): capacitance (F) and leak conductance (S). */
@@ -55,7 +55,7 @@ function factors(n: number, std: number, r: Rng, floor = 0): Float64Array {
 }
 
 /** Draw a chip's frozen mismatch from its seed (stream "chip"); conductances start at g_min. */
-export function realiseChip(spec: CircuitSpec, d: Dims, seed: number): Chip {
+export function realiseChip(spec: DeviceSpec, d: Dims, seed: number): Chip {
   const N = d.nx + d.n1 + d.n2;
   const nh = d.n1 + d.n2;
   const { node, synapse, activation, spring, nudge } = spec;

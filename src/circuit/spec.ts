@@ -6,8 +6,7 @@
 import { GradepError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
 import { readJsonFile } from '../util/json.js';
-import type { ObjectField } from './schema.js';
-import { validateObject } from './schema.js';
+import { type ObjectField, validateObject } from './schema.js';
 
 export const CIRCUIT_FORMAT = 'gradep-circuit/1';
 
@@ -32,7 +31,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       kind: 'object',
       doc: 'activation element',
       fields: {
-        kind: { kind: 'enum', values: ['scaled_tanh_silu'], default: 'scaled_tanh_silu', doc: 'rho(u) = 10 tanh(silu(u)/10) (PAPER.md)' },
+        kind: { kind: 'enum', values: ['scaled_tanh_silu'], default: 'scaled_tanh_silu', doc: 'rho(u) = 10 tanh(silu(u)/10) (arXiv 2604.08150)' },
         gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each neuron\'s activation gain: relative std, gain = 1 + gain_dtod N(0,1)' },
         offset_dtod: { kind: 'number', unit: '', min: 0, max: 10, default: 0, doc: 'device-to-device input offset of each activation element: absolute std in units of V_unit, rho_i(u) = gain_i rho(u - offset_i)' },
       },
@@ -148,11 +147,8 @@ export const CIRCUIT_SCHEMA: ObjectField = {
   },
 };
 
-export interface CircuitSpec {
-  format: string;
-  name: string;
-  description: string;
-  source: string;
+/** What the circuit is: the network's elements and devices (the netlist). */
+export interface DeviceSpec {
   layers: { visible: number; hidden1: number; hidden2: number };
   activation: { kind: 'scaled_tanh_silu'; gain_dtod: number; offset_dtod: number };
   spring: { lambda: number; g_dtod: number };
@@ -164,15 +160,27 @@ export interface CircuitSpec {
   noise: { temperature: number; excess: number };
   measure: { window: number; adc_bits: number; adc_range: number; read_noise_std: number };
   program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number };
+}
+
+/** How it is simulated: the transient and ideal-relaxation settings (the analyses). */
+export interface AnalysisSpec {
   transient: { solver: 'euler' | 'euler_maruyama' | 'heun' | 'odex'; dt: number; t_free: number; t_nudge: number; rtol: number; atol: number; settle_tol: number };
   relax: { method: 'paper' | 'equilibrium' | 'transient'; epsilon: number; T: number; tol: number; max_iter: number; memory: number; eta: number };
+}
+
+/** A circuit file: devices and analyses in one validated record (the file format keeps both). */
+export interface CircuitSpec extends DeviceSpec, AnalysisSpec {
+  format: string;
+  name: string;
+  description: string;
+  source: string;
 }
 
 /** Validate a parsed circuit; `file` names it in errors. */
 export function validateCircuit(raw: unknown, file: string): CircuitSpec {
   const c = validateObject(file, '', raw, CIRCUIT_SCHEMA) as unknown as CircuitSpec;
   // The paper dynamics x <- x - eps (1 + lambda + beta kappa) (...) is stable only when
-  // eps (1 + lambda + beta kappa) < 2 (PAPER.md: lambda above ~19 diverges at eps = 0.1).
+  // eps (1 + lambda + beta kappa) < 2 (the paper: lambda above ~19 diverges at eps = 0.1).
   const kappa = (c.readout.alpha * c.spring.lambda) ** 2;
   const stiff = 1 + c.spring.lambda + c.nudge.beta * kappa;
   if (c.relax.method === 'paper' && c.relax.epsilon * stiff >= 2) {

@@ -4,13 +4,14 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { type CircuitSpec, CIRCUIT_SCHEMA, DEFAULT_CIRCUIT_FILE, loadCircuit } from '../circuit/spec.js';
 import { schemaTable } from '../circuit/schema.js';
-import { PAPER_DIMS } from '../dynamics/network.js';
+import { PAPER_DIMS, type Params, type Dims } from '../circuit/params.js';
 import { generate, generateSnapshots, velocity, type VelocityMode } from '../flow/sample.js';
-import { dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
+import { buildChip, buildSimulation, dimsOfCircuit, relaxSpecOf } from '../build/build.js';
+import { loadCheckpoint } from '../learning/checkpoint.js';
 import { compareGrads, exactFlowGradient } from '../learning/exact-grad.js';
 import { gradepEstimate } from '../learning/gradep.js';
 import { createEngine, LocalEngine, type RelaxEngine } from '../solvers/engine.js';
-import { PAPER_RECIPE, relaxSpecOf, runTraining, type StepRow } from '../experiments/train.js';
+import { PAPER_RECIPE, runTraining, type StepRow } from '../experiments/train.js';
 import { lineChartPng, sampleGridPng } from '../report/figures.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { evaluateSamples, type QualityMetrics, referenceRows } from '../metrics/quality.js';
@@ -18,19 +19,16 @@ import { evaluatorPath, saveEvaluator, trainEvaluator } from '../metrics/classif
 import { GradepError } from '../util/errors.js';
 import { fmtTime, Progress } from './progress.js';
 import { intIn, posNum, readJson, rows, vectors } from './io.js';
-import type { Params } from '../dynamics/network.js';
 import { initParams } from '../learning/init.js';
 import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { runBench } from '../experiments/bench.js';
 import { writeSweepReport } from '../report/sweep-report.js';
 import { collectSweep, loadSweep, parseShard, resultSummary, runSweep, sweepPoints } from '../experiments/sweep.js';
-import { availableParallelism } from 'node:os';
 import { createFastEngine } from '../solvers/fast-engine.js';
 import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../experiments/relaxation-quality.js';
 import { relaxationQualityTable, writeRelaxationQualityReport } from '../report/relaxation-quality.js';
-import { realiseChip } from '../chip/chip.js';
-import type { Dims } from '../dynamics/network.js';
+import { availableParallelism } from 'node:os';
 
 type Relax = 'paper' | 'equilibrium';
 type TrainRelax = Relax | 'transient';
@@ -310,7 +308,7 @@ export function registerCommands(program: Command): void {
         const chipCircuit = loadCircuit(flags.circuit);
         const cd = dimsOfCircuit(chipCircuit);
         if (cd.nx !== d.nx || cd.n1 !== d.n1 || cd.n2 !== d.n2) throw new GradepError(`${flags.circuit}: layers: got ${cd.nx}-${cd.n1}-${cd.n2}, allowed the checkpoint's ${d.nx}-${d.n1}-${d.n2}`);
-        const g = await withEngine(cmd, (e) => generateOnChip(e, realiseChip(chipCircuit, cd, flags.chipSeed), weights, { mode: flags.mode, n: flags.n, t1: flags.t1, dt: flags.dt, seed: flags.seed, onStep: (k) => bar.update(k) }));
+        const g = await withEngine(cmd, (e) => generateOnChip(e, buildSimulation(chipCircuit, 'transient'), buildChip(chipCircuit, flags.chipSeed), weights, { mode: flags.mode, n: flags.n, t1: flags.t1, dt: flags.dt, seed: flags.seed, onStep: (k) => bar.update(k) }));
         physical = { time_per_sample_s: g.timePerSample, energy_per_sample_j: g.energyPerSample };
         r = g;
       } else {

@@ -4,7 +4,7 @@ import { packagePath } from '../util/paths.js';
 
 export const N_PIXELS = 64;
 
-/** A data set of 8x8 digits, pixels scaled to [-1, 1] (PAPER.md: v/16*2-1), row-major, batch-major. */
+/** A data set of 8x8 digits, pixels scaled to [-1, 1] (v/16*2-1, as the paper), row-major, batch-major. */
 export interface DigitSet {
   n: number;
   /** n x 64, values in [-1, 1]. */

@@ -16,19 +16,11 @@
  * per sqrt(second); an isolated RC node then has Var(V) = k_B T / C (equipartition).
  */
 import { rhoAndDeriv } from './activation.js';
-import type { Dims } from './network.js';
+import type { Dims } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 import { type Chip, effectiveWeights, type EffectiveWeights } from '../chip/chip.js';
 
 export const K_BOLTZMANN = 1.380649e-23; // J/K (SI, exact)
-
-/** One phase's sources: spring to x_t, nudge (signed beta) to x_target, or x clamped. */
-export interface CircuitPhase {
-  xt: Float64Array; // B x nx (state units)
-  xtarget: Float64Array | null;
-  /** Signed beta * kappa (0 in the free phase). */
-  betaKappa: number;
-  clampX?: boolean;
-}
 
 export class CircuitModel {
   readonly d: Dims;
@@ -51,7 +43,7 @@ export class CircuitModel {
   private readonly ax: Float64Array;
   readonly gUnit: number;
   readonly vUnit: number;
-  ph: CircuitPhase | null = null;
+  ph: Phase | null = null;
 
   constructor(readonly chip: Chip, readonly readTime?: number) {
     const d = chip.d;
@@ -105,7 +97,7 @@ export class CircuitModel {
     return this.chip.spec.node.capacitance / this.chip.spec.node.g_leak;
   }
 
-  setPhase(ph: CircuitPhase): void {
+  setPhase(ph: Phase): void {
     this.ph = ph;
   }
 
@@ -113,7 +105,7 @@ export class CircuitModel {
   drift(b: number, y: Float64Array, out: Float64Array, yo = 0, oo = 0): void {
     const { nx, n1, n2 } = this.d;
     const chip = this.chip;
-    const ph = this.ph as CircuitPhase;
+    const ph = this.ph as Phase;
     const { rd, a1, a2, ax } = this;
     const { W0f, W0b, W1f, W1b } = this.w;
     const gain = chip.gain;
@@ -177,7 +169,7 @@ export class CircuitModel {
   power(b: number, y: Float64Array, yo = 0): number {
     const { nx, n1, n2 } = this.d;
     const chip = this.chip;
-    const ph = this.ph as CircuitPhase;
+    const ph = this.ph as Phase;
     const rd = this.rd;
     for (let i = 0; i < n1 + n2; i++) {
       rhoAndDeriv(y[yo + nx + i] - chip.offset[i], rd, 2 * i);

@@ -1,80 +1,17 @@
 /**
- * The layered Hopfield-like network of PAPER.md as batched typed-array kernels.
+ * The layered Hopfield-like network of FlowEqProp (arXiv 2604.08150; docs/model.md) as batched typed-array kernels.
  *
  * State of one sample: s = [x (nx) | h1 (n1) | h2 (n2)], stored batch-major: sample b at
  * offset b*N, N = nx + n1 + n2. Weights are out x in, row-major: W0[i*nx + j] couples
  * x_j to h1_i, W1[k*n1 + i] couples h1_i to h2_k.
  *
- * Total free energy of a phase (PAPER.md, "GradEP"):
+ * Total free energy of a phase (docs/model.md):
  *   F(s) = E(s) + lambda/2 |x - x_t|^2 + beta*kappa/2 |x - x_target|^2,  kappa = (alpha*lambda)^2
  *   E(s) = 1/2|s|^2 - bx.x - rho(h1).(W0 x + b0) - rho(h2).(W1 rho(h1) + b1)
  */
-import { rhoAndDeriv } from './activation.js';
-
-export interface Dims {
-  nx: number;
-  n1: number;
-  n2: number;
-}
-
-export const PAPER_DIMS: Dims = { nx: 64, n1: 128, n2: 128 };
-
-export interface Params {
-  W0: Float64Array; // n1 x nx
-  b0: Float64Array; // n1
-  W1: Float64Array; // n2 x n1
-  b1: Float64Array; // n2
-  bx: Float64Array; // nx
-}
-
-export const PARAM_NAMES = ['W0', 'b0', 'W1', 'b1', 'bx'] as const;
-export type ParamName = (typeof PARAM_NAMES)[number];
-
-export function stateSize(d: Dims): number {
-  return d.nx + d.n1 + d.n2;
-}
-
-export function paramCount(d: Dims): number {
-  return d.n1 * d.nx + d.n1 + d.n2 * d.n1 + d.n2 + d.nx;
-}
-
-export function zeroParams(d: Dims): Params {
-  return {
-    W0: new Float64Array(d.n1 * d.nx),
-    b0: new Float64Array(d.n1),
-    W1: new Float64Array(d.n2 * d.n1),
-    b1: new Float64Array(d.n2),
-    bx: new Float64Array(d.nx),
-  };
-}
-
-export function cloneParams(p: Params): Params {
-  return { W0: p.W0.slice(), b0: p.b0.slice(), W1: p.W1.slice(), b1: p.b1.slice(), bx: p.bx.slice() };
-}
-
-export function dimsOf(p: Params): Dims {
-  const nx = p.bx.length;
-  const n1 = p.b0.length;
-  const n2 = p.b1.length;
-  if (p.W0.length !== n1 * nx || p.W1.length !== n2 * n1) throw new Error('inconsistent parameter shapes');
-  return { nx, n1, n2 };
-}
-
-/**
- * One phase's external elements: the spring (stiffness lambda to x_t) and the nudge
- * (stiffness beta*kappa to x_target). beta = 0 is the free phase.
- */
-export interface PhaseInputs {
-  lambda: number;
-  /** beta * kappa, kappa = (alpha*lambda)^2; may be negative (the -beta phase). */
-  betaKappa: number;
-  /** B x nx spring anchors x_t. */
-  xt: Float64Array;
-  /** B x nx nudge targets x_target = x_t + u_t/(alpha*lambda); unused when betaKappa = 0. */
-  xtarget: Float64Array | null;
-  /** Hold x fixed (only the hidden units relax): the energy_gd inference mode. */
-  clampX?: boolean;
-}
+import { rho, rhoAndDeriv } from './activation.js';
+import type { Dims, Params } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 
 /**
  * Per-sample scratch for drive computations: rho, rho' of both hidden layers and the
@@ -141,7 +78,7 @@ export function gradFromDrives(
   d: Dims,
   s: Float64Array,
   off: number,
-  ph: PhaseInputs,
+  ph: Phase,
   b: number,
   sc: Scratch,
   g: Float64Array,
@@ -178,7 +115,7 @@ export function gradFromDrives(
  * F(s) of one sample from drives already in `sc` (no extra matrix products):
  * r1.(W0 x + b0) + r2.(W1 r1 + b1) = r1.a1 + r2.b1, so E = 1/2|s|^2 - bx.x - r1.a1 - r2.b1.
  */
-export function freeEnergyFromDrives(p: Params, d: Dims, s: Float64Array, off: number, ph: PhaseInputs, b: number, sc: Scratch): number {
+export function freeEnergyFromDrives(p: Params, d: Dims, s: Float64Array, off: number, ph: Phase, b: number, sc: Scratch): number {
   const { nx, n1, n2 } = d;
   const N = nx + n1 + n2;
   let e = 0;
@@ -199,7 +136,7 @@ export function freeEnergyFromDrives(p: Params, d: Dims, s: Float64Array, off: n
   return e;
 }
 
-/** E(s) of one sample (PAPER.md energy; the visible layer is linear). */
+/** E(s) of one sample (the paper's energy; the visible layer is linear). */
 export function energyOf(p: Params, d: Dims, s: Float64Array, off: number, sc: Scratch): number {
   computeDrives(p, d, s, off, sc);
   const { nx, n1, n2 } = d;
@@ -218,7 +155,7 @@ export function energyOf(p: Params, d: Dims, s: Float64Array, off: number, sc: S
 }
 
 /** F(s) of one sample = E + spring + nudge. */
-export function freeEnergyOf(p: Params, d: Dims, s: Float64Array, off: number, ph: PhaseInputs, b: number, sc: Scratch): number {
+export function freeEnergyOf(p: Params, d: Dims, s: Float64Array, off: number, ph: Phase, b: number, sc: Scratch): number {
   let f = energyOf(p, d, s, off, sc);
   const xo = b * d.nx;
   for (let j = 0; j < d.nx; j++) {
@@ -234,9 +171,38 @@ export function freeEnergyOf(p: Params, d: Dims, s: Float64Array, off: number, p
 }
 
 /**
+ * Each hidden neuron's own activation element: rho_i(u) = gain_i rho(u - offset_i) (a realised
+ * chip's mismatch). Absent, the ideal rho of every neuron.
+ */
+export interface NeuronActivation {
+  gain: Float64Array;
+  offset: Float64Array;
+}
+
+/** rho of both hidden layers of the sample at s[off..] into r1, r2 (tmp: 2 scratch floats). */
+export function hiddenRho(d: Dims, s: Float64Array, off: number, act: NeuronActivation | null, r1: Float64Array, r2: Float64Array, tmp: Float64Array): void {
+  const { nx, n1, n2 } = d;
+  if (act) {
+    // A neuron's measured activation uses its own gain and offset (rho is the exact form).
+    for (let i = 0; i < n1; i++) r1[i] = act.gain[i] * rho(s[off + nx + i] - act.offset[i]);
+    for (let k = 0; k < n2; k++) r2[k] = act.gain[n1 + k] * rho(s[off + nx + n1 + k] - act.offset[n1 + k]);
+    return;
+  }
+  for (let i = 0; i < n1; i++) {
+    rhoAndDeriv(s[off + nx + i], tmp, 0);
+    r1[i] = tmp[0];
+  }
+  for (let k = 0; k < n2; k++) {
+    rhoAndDeriv(s[off + nx + n1 + k], tmp, 0);
+    r2[k] = tmp[0];
+  }
+}
+
+/**
  * Accumulate dE/dtheta of a batch of states into `acc` with weight `w` (summed over samples):
  *   dE/dW0 = -rho(h1) x^T, dE/db0 = -rho(h1), dE/dW1 = -rho(h2) rho(h1)^T, dE/db1 = -rho(h2), dE/dbx = -x.
- * These are the local measurements of GradEP (each needs only the two ends of its synapse).
+ * These are the local measurements of GradEP (each needs only the two ends of its synapse);
+ * on a chip `act` gives each neuron's own activation element.
  */
 export function accumulateEnergyParamGrad(
   d: Dims,
@@ -247,20 +213,14 @@ export function accumulateEnergyParamGrad(
   acc: Params,
   r1: Float64Array,
   r2: Float64Array,
+  act: NeuronActivation | null = null,
 ): void {
   const { nx, n1, n2 } = d;
   const N = nx + n1 + n2;
   const tmp = new Float64Array(2);
   for (let b = from; b < to; b++) {
     const off = b * N;
-    for (let i = 0; i < n1; i++) {
-      rhoAndDeriv(s[off + nx + i], tmp, 0);
-      r1[i] = tmp[0];
-    }
-    for (let k = 0; k < n2; k++) {
-      rhoAndDeriv(s[off + nx + n1 + k], tmp, 0);
-      r2[k] = tmp[0];
-    }
+    hiddenRho(d, s, off, act, r1, r2, tmp);
     for (let j = 0; j < nx; j++) acc.bx[j] -= w * s[off + j];
     for (let i = 0; i < n1; i++) {
       const ri = w * r1[i];
@@ -275,4 +235,16 @@ export function accumulateEnergyParamGrad(
       for (let i = 0; i < n1; i++) acc.W1[row + i] -= rk * r1[i];
     }
   }
+}
+
+/**
+ * The energy_gd velocity read-out of one sample, shared by ideal, chip and continuous
+ * generation: v = -alpha (g x - a_x), where a_x = bx + W0b^T rho(h1) is the current the
+ * network drives into the held visible node and g = G_L,j / G_unit its leak (1 when ideal).
+ * Equivalently v = -alpha dE/dx at the relaxed hidden state.
+ */
+export function energyGdVelocity(alpha: number, x: Float64Array, xo: number, ax: Float64Array, leak: Float64Array | null, out: Float64Array, oo: number): void {
+  const nx = ax.length;
+  if (leak) for (let j = 0; j < nx; j++) out[oo + j] = -alpha * (leak[j] * x[xo + j] - ax[j]);
+  else for (let j = 0; j < nx; j++) out[oo + j] = -alpha * (x[xo + j] - ax[j]);
 }

@@ -4,24 +4,26 @@
  * paper-exact relaxation, the relaxation kernels' useful GFLOP/s, sampling time, the noisy
  * chip transient's node-steps per second (and its float64 reference's), one in-situ GradEP step
  * and 100 samples generated on the ReRAM chip, peak RSS and the machine. Each timing is the minimum of
- * `reps` runs (PERF-NOTES.md: single runs on a shared 2-core machine are worthless).
+ * `reps` runs (single runs on a shared 2-core machine are worthless).
  */
 import { cpus, availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { loadDigits } from '../data/optdigits.js';
-import { type Dims, type Params, PAPER_DIMS, stateSize } from '../dynamics/network.js';
+import { type Dims, type Params, PAPER_DIMS, stateSize } from '../circuit/params.js';
 import { drawFlowBatch } from '../flow/batch.js';
 import { generate } from '../flow/sample.js';
 import { gradepEstimate } from '../learning/gradep.js';
 import { initParams } from '../learning/init.js';
 import { loadCheckpoint } from '../learning/checkpoint.js';
 import { adamStep, clipGradNorm, newAdamState } from '../learning/optimizer.js';
-import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import type { RelaxEngine } from '../solvers/engine.js';
+import type { RelaxSpec } from '../circuit/analysis.js';
 import { DEFAULT_CIRCUIT_FILE, loadCircuit } from '../circuit/spec.js';
-import { insituEstimator, relaxSpecOf } from './train.js';
+import { insituEstimator } from '../learning/insitu.js';
+import { buildSimulation, relaxSpecOf } from '../build/build.js';
 import { programWeights, realiseChip } from '../chip/chip.js';
 import { CircuitModel } from '../dynamics/circuit.js';
-import { freeStart } from '../learning/gradep.js';
+import { freeStart } from '../circuit/phase.js';
 import { Rng } from '../util/rng.js';
 import { packagePath } from '../util/paths.js';
 import { relaxTransient } from '../solvers/transient.js';
@@ -125,27 +127,27 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const sdeSteps = Math.round(duration / reram.transient.dt);
   const sdeS = await minTime(reps, async () => {
     const s = freeStart(d, bt.xt.subarray(0, Bs * d.nx), Bs);
-    await o.engine.transient(model, s, { xt: bt.xt.subarray(0, Bs * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, new Float64Array(Bs * N));
+    await o.engine.transient(model, s, { lambda: reram.spring.lambda, xt: bt.xt.subarray(0, Bs * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, new Float64Array(Bs * N));
   });
   // The float64 reference of the same transient (one thread, a few samples), for comparison.
   const Br = o.quick ? 2 : 4;
   const refS = await minTime(1, async () => {
     const s = freeStart(d, bt.xt.subarray(0, Br * d.nx), Br);
-    relaxTransient(model, s, { xt: bt.xt.subarray(0, Br * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, Br);
+    relaxTransient(model, s, { lambda: reram.spring.lambda, xt: bt.xt.subarray(0, Br * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, Br);
   });
   // One in-situ GradEP step on the ReRAM chip (30 ns free + 2 x 10 ns nudged, Heun, noise,
   // DAC/ADC) at batch 64: the unit of cost of in-situ sweep points.
   o.onProgress?.('in-situ step');
   const Bi = o.quick ? 16 : 64;
   const bi = drawFlowBatch(data.images, data.n, d.nx, Bi, 'independent', 0, 2);
-  const est = insituEstimator(reram, d, 0, 0, o.engine);
+  const est = insituEstimator(buildSimulation(reram, 'transient'), 0, 0, o.engine);
   const insituS = await minTime(reps, async () => {
     await est.estimate(p, bi.xt, bi.ut, 0);
   });
   o.onProgress?.('sampling on chip');
   const nChip = o.quick ? 10 : 100;
   const chipSampleS = await minTime(1, async () => {
-    await generateOnChip(o.engine, chip, p, { mode: 'energy_gd', n: nChip, t1: 1.0, dt: 0.01, seed: 0 });
+    await generateOnChip(o.engine, buildSimulation(reram, 'transient'), chip, p, { mode: 'energy_gd', n: nChip, t1: 1.0, dt: 0.01, seed: 0 });
   });
   const flops = flopsPerSampleStep(d) * B * 300;
   return {

@@ -1,11 +1,11 @@
 /** One phase of one batch on a realised chip (the `gradep relax` command's runner). */
 import type { CircuitSpec } from '../circuit/spec.js';
-import { programWeights, realiseChip } from '../chip/chip.js';
+import { type Params, stateSize } from '../circuit/params.js';
+import { freeStart, nudgeTargets } from '../circuit/phase.js';
+import { buildChip, buildSimulation } from '../build/build.js';
+import { programWeights } from '../chip/chip.js';
 import { dac, measure } from '../chip/measure.js';
 import { CircuitModel } from '../dynamics/circuit.js';
-import { type Params, stateSize } from '../dynamics/network.js';
-import { freeStart, nudgeTargets } from '../learning/gradep.js';
-import { dimsOfCircuit } from '../learning/checkpoint.js';
 import { relaxTransient, type TransientStats } from '../solvers/transient.js';
 import { Rng } from '../util/rng.js';
 
@@ -27,27 +27,27 @@ export interface ChipRelaxResult {
 }
 
 export function relaxOnChip(c: CircuitSpec, params: Params, xt: Float64Array, ut: Float64Array, o: ChipRelaxOptions): ChipRelaxResult {
-  const d = dimsOfCircuit(c);
+  const sim = buildSimulation(c, 'transient');
+  const { dims: d, lambda, alpha } = sim;
   const N = stateSize(d);
   const B = xt.length / d.nx;
-  const chip = realiseChip(c, d, o.seed);
+  const chip = buildChip(c, o.seed);
   programWeights(chip, params, new Rng(o.seed, 'program', 'relax'));
   const model = new CircuitModel(chip, c.program.read_time);
-  const kappa = (c.readout.alpha * c.spring.lambda) ** 2;
   const xtD = dac(chip, xt);
-  const xtgD = dac(chip, nudgeTargets(xt, ut, c.readout.alpha, c.spring.lambda));
-  const base = { solver: c.transient.solver, dt: c.transient.dt, window: c.measure.window, seed: o.seed, rtol: c.transient.rtol, atol: c.transient.atol, settleTol: c.transient.settle_tol };
+  const xtgD = dac(chip, nudgeTargets(xt, ut, alpha, lambda));
+  const base = { ...sim.transient.base, seed: o.seed };
   const s = freeStart(d, xtD, B);
   const avg = new Float64Array(B * N);
-  const freeTime = o.phase === 'free' ? (o.time ?? c.transient.t_free) : c.transient.t_free;
+  const freeTime = o.phase === 'free' ? (o.time ?? sim.transient.tFree) : sim.transient.tFree;
   const traceFor = (T: number) => (o.traceCount > 0 ? Array.from({ length: o.traceCount }, (_, k) => (T * k) / Math.max(1, o.traceCount - 1)) : undefined);
-  let stats = relaxTransient(model, s, { xt: xtD, xtarget: null, betaKappa: 0 }, { ...base, duration: freeTime, stream: ['relax', 'free'], traceTimes: o.phase === 'free' ? traceFor(freeTime) : undefined }, 0, B, avg);
+  let stats = relaxTransient(model, s, { lambda, xt: xtD, xtarget: null, betaKappa: 0 }, { ...base, duration: freeTime, stream: ['relax', 'free'], traceTimes: o.phase === 'free' ? traceFor(freeTime) : undefined }, 0, B, avg);
   let times = o.phase === 'free' ? traceFor(freeTime) : undefined;
   if (o.phase !== 'free') {
-    const T = o.time ?? c.transient.t_nudge;
+    const T = o.time ?? sim.transient.tNudge;
     times = traceFor(T);
     const sign = o.phase === 'plus' ? 1 : -1;
-    stats = relaxTransient(model, s, { xt: xtD, xtarget: xtgD, betaKappa: sign * c.nudge.beta * kappa }, { ...base, duration: T, stream: ['relax', o.phase], traceTimes: times }, 0, B, avg);
+    stats = relaxTransient(model, s, { lambda, xt: xtD, xtarget: xtgD, betaKappa: sign * sim.beta * sim.kappa }, { ...base, duration: T, stream: ['relax', o.phase], traceTimes: times }, 0, B, avg);
   }
   return {
     stats,

@@ -13,12 +13,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ObjectField, validateObject } from '../circuit/schema.js';
-import { dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
+import { dimsOfCircuit, relaxSpecOf } from '../build/build.js';
+import { loadCheckpoint } from '../learning/checkpoint.js';
 import { generateSnapshots } from '../flow/sample.js';
 import { generateAnalogue } from '../flow/analogue.js';
 import { evaluateSamples, type QualityMetrics, referenceRows } from '../metrics/quality.js';
-import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
-import { relaxSpecOf } from './train.js';
+import type { RelaxEngine } from '../solvers/engine.js';
+import type { RelaxSpec } from '../circuit/analysis.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { readJsonFile, readKeyedJsonl, resolveInput } from '../util/json.js';

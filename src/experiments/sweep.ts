@@ -12,14 +12,15 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FieldSpec, type NumberField, fieldAt, type ObjectField, parseNumber, validateObject } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA, type CircuitSpec, loadCircuit, validateCircuit } from '../circuit/spec.js';
-import { realiseChip } from '../chip/chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { drawFlowBatch, type FlowBatch } from '../flow/batch.js';
 import { loadDigits } from '../data/optdigits.js';
-import { type Dims, type Params, PARAM_NAMES, zeroParams } from '../dynamics/network.js';
-import { type Checkpoint, dimsOfCircuit, loadCheckpoint } from '../learning/checkpoint.js';
+import { type Dims, type Params, PARAM_NAMES, zeroParams } from '../circuit/params.js';
+import { type Checkpoint, loadCheckpoint } from '../learning/checkpoint.js';
+import { buildChip, buildSimulation, dimsOfCircuit, relaxSpecOf } from '../build/build.js';
 import { compareGrads, exactFlowGradient } from '../learning/exact-grad.js';
-import { flowMse, freeStart } from '../learning/gradep.js';
+import { flowMse } from '../learning/gradep.js';
+import { freeStart } from '../circuit/phase.js';
 import { evaluateSamples, type QualityMetrics } from '../metrics/quality.js';
 import { LocalEngine, type RelaxEngine } from '../solvers/engine.js';
 import { GradepError } from '../util/errors.js';
@@ -27,7 +28,8 @@ import { readJsonFile, readKeyedJsonl, resolveInput as resolveInputFrom } from '
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { Rng } from '../util/rng.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
-import { insituEstimator, relaxSpecOf, runTraining } from './train.js';
+import { insituEstimator } from '../learning/insitu.js';
+import { runTraining } from './train.js';
 
 export const SWEEP_FORMAT = 'gradep-sweep/1';
 
@@ -518,7 +520,7 @@ async function gradientPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxEng
   const d = dimsOfCircuit(pt.circuit);
   const ck = ctx.checkpoint(d);
   // Exactly the estimator in-situ training uses (seed = chip seed, as the sweep's insitu points).
-  const est = insituEstimator(pt.circuit, d, pt.chip_seed, pt.chip_seed, engine);
+  const est = insituEstimator(buildSimulation(pt.circuit, 'transient'), pt.chip_seed, pt.chip_seed, engine);
   const data = loadDigits('tes');
   const sumEst = zeroParams(d);
   const sumExact = zeroParams(d);
@@ -583,7 +585,7 @@ async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxEngine):
   } else {
     params = ctx.checkpoint(d).ck.params;
   }
-  const g = await generateOnChip(engine, realiseChip(pt.circuit, d, pt.chip_seed), params, { mode: 'energy_gd', n: spec.samples, t1: pt.t1, dt: 0.01, seed: pt.chip_seed });
+  const g = await generateOnChip(engine, buildSimulation(pt.circuit, 'transient'), buildChip(pt.circuit, pt.chip_seed), params, { mode: 'energy_gd', n: spec.samples, t1: pt.t1, dt: 0.01, seed: pt.chip_seed });
   // Keep up to 100 samples of every point for the report's sample grids.
   const keep = Math.min(100, spec.samples);
   writeFileAtomic(join(outDir, 'samples', `${pt.key}.json`), JSON.stringify(Array.from({ length: keep }, (_, i) => Array.from(g.samples.subarray(i * 64, (i + 1) * 64)))));

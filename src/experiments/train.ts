@@ -5,22 +5,23 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { CircuitSpec } from '../circuit/spec.js';
-import { type Dims, type Params, cloneParams } from '../dynamics/network.js';
+import { type Params, cloneParams } from '../circuit/params.js';
 import { BatchPrefetcher, type Pairing } from '../flow/batch.js';
 import { loadDigits } from '../data/optdigits.js';
-import { type Checkpoint, CHECKPOINT_FORMAT, dimsOfCircuit, loadCheckpoint, saveCheckpoint, type TrainHyper } from '../learning/checkpoint.js';
+import { buildSimulation, type Simulation } from '../build/build.js';
+import { type Checkpoint, CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type TrainHyper } from '../learning/checkpoint.js';
+import { estimateColumns, type EstimateColumns, type GradientEstimate } from '../learning/estimate.js';
 import { gradepEstimate } from '../learning/gradep.js';
 import { initParams } from '../learning/init.js';
+import { insituEstimator } from '../learning/insitu.js';
 import { adamStep, clipGradNorm, emaUpdate, newAdamState } from '../learning/optimizer.js';
-import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import type { FlowBatch } from '../flow/batch.js';
+import type { RelaxEngine } from '../solvers/engine.js';
 import { GradepError } from '../util/errors.js';
-import { Rng } from '../util/rng.js';
-import { programWeights, realiseChip } from '../chip/chip.js';
-import { CircuitModel, type InsituConfig, insituEstimate } from '../learning/insitu.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 
-/** The paper's optimisation recipe (PAPER.md table); CLI flags override. */
+/** The paper's optimisation recipe (arXiv 2604.08150, digits experiment); CLI flags override. */
 export const PAPER_RECIPE = {
   lr: 1e-3,
   adam_beta1: 0.9,
@@ -55,19 +56,11 @@ export interface TrainOptions {
   init?: Params;
 }
 
-export interface StepRow {
+/** One line of a training log: the estimate's columns plus the step, gradient norm and wall time. */
+export interface StepRow extends EstimateColumns {
   step: number;
-  flow_mse: number;
   grad_norm: number;
-  free_iters: number;
-  free_residual_max: number;
-  plus_residual_max: number;
-  minus_residual_max: number;
-  unconverged: number;
   seconds: number;
-  /** In-situ (transient) runs: physical relaxation time of the step (s) and dissipated energy (J) for the batch. */
-  physical_time_s?: number;
-  energy_j?: number;
 }
 
 export type TrainEvent =
@@ -75,22 +68,6 @@ export type TrainEvent =
   | { type: 'step'; row: StepRow }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'done'; step: number; seconds: number };
-
-export function relaxSpecOf(c: CircuitSpec, method: 'paper' | 'equilibrium' | 'transient' = c.relax.method): RelaxSpec {
-  if (method === 'transient') throw new GradepError(`relax "transient" simulates a realised chip; this command needs "paper" or "equilibrium"`);
-  return {
-    method,
-    paper: { eps: c.relax.epsilon, T: c.relax.T },
-    equilibrium: {
-      tol: c.relax.tol,
-      maxIter: c.relax.max_iter,
-      memory: c.relax.memory,
-      eta: c.relax.eta,
-      fallbackIter: 20 * c.relax.T,
-      fallbackEps: c.relax.epsilon,
-    },
-  };
-}
 
 function hyperOf(o: TrainOptions): TrainHyper {
   const c = o.circuit;
@@ -133,79 +110,72 @@ function truncateLog(path: string, step: number): void {
   writeFileAtomic(path, keep.length ? keep.join('\n') + '\n' : '');
 }
 
-/**
- * The in-situ GradEP estimator of a realised chip, as training uses it: before each estimate
- * every device is rewritten from the digital weights with the write noise of stream
- * ("program", step) of `seed`, then the three phases run as transients with noise streams
- * ("train", step). Exported so sweeps measure exactly the gradient training would follow.
- */
-export function insituEstimator(c: CircuitSpec, d: Dims, chipSeed: number, seed: number, engine: RelaxEngine) {
-  const chip = realiseChip(c, d, chipSeed);
-  const cfg = (step: number): InsituConfig => ({
-    lambda: c.spring.lambda,
-    alpha: c.readout.alpha,
-    beta: c.nudge.beta,
-    seed,
-    stream: ['train', step],
-    transient: { solver: c.transient.solver, dt: c.transient.dt, window: c.measure.window, rtol: c.transient.rtol, atol: c.transient.atol, settleTol: c.transient.settle_tol },
-    tFree: c.transient.t_free,
-    tNudge: c.transient.t_nudge,
-  });
+/** A new run's checkpoint: seeded initialisation (or the given weights), fresh Adam state and EMA. */
+function freshCheckpoint(o: TrainOptions, sim: Simulation, hyper: TrainHyper): Checkpoint {
+  const d = sim.dims;
+  if (o.init && (o.init.W0.length !== d.n1 * d.nx || o.init.W1.length !== d.n2 * d.n1)) throw new GradepError(`${o.circuitFile}: layers: the initial weights do not fit a ${d.nx}-${d.n1}-${d.n2} network`);
+  const params = o.init ? cloneParams(o.init) : initParams(d, o.seed, PAPER_RECIPE.init_gain);
   return {
-    chip,
-    estimate(p: Params, xt: Float64Array, ut: Float64Array, step: number) {
-      // Every device is rewritten from the digital weights with this step's write noise, so
-      // the chip state is a function of (weights, step) and resumed runs are exact.
-      programWeights(chip, p, new Rng(seed, 'program', step));
-      return insituEstimate(engine, new CircuitModel(chip), xt, ut, cfg(step));
-    },
+    format: CHECKPOINT_FORMAT,
+    created: new Date().toISOString(),
+    step: 0,
+    seeds: { run: o.seed },
+    circuit: o.circuit,
+    circuit_file: relative(PACKAGE_ROOT, o.circuitFile) || o.circuitFile,
+    hyper,
+    params,
+    ema_params: cloneParams(params),
+    optimizer: newAdamState(params),
+    last: { flow_mse: null },
   };
 }
 
-/** In-situ training: the realised chip, reprogrammed from the digital weights before every step. */
-function insituSetup(o: TrainOptions, d: Dims, engine: RelaxEngine) {
-  return insituEstimator(o.circuit, d, o.chipSeed ?? o.seed, o.seed, engine);
+/** The run's checkpoint: resumed (same settings required, log cut back to it) or new. */
+function openRun(o: TrainOptions, sim: Simulation, hyper: TrainHyper, ckPath: string, logPath: string): Checkpoint {
+  if (existsSync(ckPath)) {
+    if (!o.resume) throw new GradepError(`${ckPath}: a checkpoint already exists; pass --resume to continue it or choose another --out`);
+    const ck = loadCheckpoint(ckPath);
+    for (const k of ['batch', 'pairing', 'relax', 'lambda', 'alpha', 'beta', 'epsilon', 'T', 'lr'] as const) {
+      if (ck.hyper[k] !== hyper[k]) throw new GradepError(`${ckPath}: hyper.${k} is ${JSON.stringify(ck.hyper[k])} but this run asks for ${JSON.stringify(hyper[k])}; resume with the same settings`);
+    }
+    if (ck.seeds.run !== o.seed) throw new GradepError(`${ckPath}: seeds.run is ${ck.seeds.run} but this run asks for --seed ${o.seed}`);
+    truncateLog(logPath, ck.step);
+    return ck;
+  }
+  if (o.resume && !existsSync(o.outDir)) throw new GradepError(`${o.outDir}: nothing to resume (no checkpoint.json)`);
+  const ck = freshCheckpoint(o, sim, hyper);
+  mkdirSync(o.outDir, { recursive: true });
+  truncateLog(logPath, 0);
+  return ck;
+}
+
+/** The gradient estimator of a run: ideal relaxation, or in situ on a realised chip reprogrammed every step. */
+function runEstimator(o: TrainOptions, sim: Simulation, engine: RelaxEngine): (p: Params, batch: FlowBatch, step: number) => Promise<GradientEstimate> {
+  if (sim.method === 'transient') {
+    const insitu = insituEstimator(sim, o.chipSeed ?? o.seed, o.seed, engine);
+    return (p, batch, step) => insitu.estimate(p, batch.xt, batch.ut, step);
+  }
+  const cfg = { lambda: sim.lambda, alpha: sim.alpha, beta: sim.beta, relax: sim.relax! };
+  return (p, batch) => gradepEstimate(engine, p, sim.dims, batch.xt, batch.ut, cfg);
+}
+
+/** A log row from an estimate (columns in the order the log has always had). */
+function stepRow(step: number, c: EstimateColumns): StepRow {
+  const { flow_mse, free_iters, free_residual_max, plus_residual_max, minus_residual_max, unconverged, ...physical } = c;
+  return { step, flow_mse, grad_norm: 0, free_iters, free_residual_max, plus_residual_max, minus_residual_max, unconverged, seconds: 0, ...physical };
 }
 
 export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent: (e: TrainEvent) => void = () => {}): Promise<Checkpoint> {
-  const d: Dims = dimsOfCircuit(o.circuit);
+  const sim = buildSimulation(o.circuit, o.relax);
+  const d = sim.dims;
   const data = loadDigits('tes'); // the generative model's training set; 'tra' never reaches training
   if (d.nx !== 64) throw new GradepError(`${o.circuitFile}: layers.visible: got ${d.nx}, allowed 64 for the 8x8 digits data`);
   if (!Number.isInteger(o.batch) || o.batch < 2 || o.batch > data.n) throw new GradepError(`--batch: got ${o.batch}, allowed an integer 2..${data.n}`);
   const ckPath = join(o.outDir, 'checkpoint.json');
   const logPath = join(o.outDir, 'log.jsonl');
   const hyper = hyperOf(o);
-  let ck: Checkpoint;
-  if (existsSync(ckPath)) {
-    if (!o.resume) throw new GradepError(`${ckPath}: a checkpoint already exists; pass --resume to continue it or choose another --out`);
-    ck = loadCheckpoint(ckPath);
-    for (const k of ['batch', 'pairing', 'relax', 'lambda', 'alpha', 'beta', 'epsilon', 'T', 'lr'] as const) {
-      if (ck.hyper[k] !== hyper[k]) throw new GradepError(`${ckPath}: hyper.${k} is ${JSON.stringify(ck.hyper[k])} but this run asks for ${JSON.stringify(hyper[k])}; resume with the same settings`);
-    }
-    if (ck.seeds.run !== o.seed) throw new GradepError(`${ckPath}: seeds.run is ${ck.seeds.run} but this run asks for --seed ${o.seed}`);
-    truncateLog(logPath, ck.step);
-  } else {
-    if (o.resume && !existsSync(o.outDir)) throw new GradepError(`${o.outDir}: nothing to resume (no checkpoint.json)`);
-    if (o.init && (o.init.W0.length !== d.n1 * d.nx || o.init.W1.length !== d.n2 * d.n1)) throw new GradepError(`${o.circuitFile}: layers: the initial weights do not fit a ${d.nx}-${d.n1}-${d.n2} network`);
-    const params = o.init ? cloneParams(o.init) : initParams(d, o.seed, PAPER_RECIPE.init_gain);
-    ck = {
-      format: CHECKPOINT_FORMAT,
-      created: new Date().toISOString(),
-      step: 0,
-      seeds: { run: o.seed },
-      circuit: o.circuit,
-      circuit_file: relative(PACKAGE_ROOT, o.circuitFile) || o.circuitFile,
-      hyper,
-      params,
-      ema_params: cloneParams(params),
-      optimizer: newAdamState(params),
-      last: { flow_mse: null },
-    };
-    mkdirSync(o.outDir, { recursive: true });
-    truncateLog(logPath, 0);
-  }
-  const insitu = o.relax === 'transient' ? insituSetup(o, d, engine) : null;
-  const relax = insitu ? null : relaxSpecOf(o.circuit, o.relax);
+  const ck = openRun(o, sim, hyper, ckPath, logPath);
+  const estimate = runEstimator(o, sim, engine);
   const adam = { lr: hyper.lr, beta1: hyper.adam_beta1, beta2: hyper.adam_beta2, eps: hyper.adam_eps, clip: hyper.clip };
   const t0 = performance.now();
   onEvent({ type: 'start', fromStep: ck.step, steps: o.steps, batch: o.batch, threads: engine.threads });
@@ -215,41 +185,10 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
     while (ck.step < o.steps) {
       const ts = performance.now();
       const batch = await prefetch.get(ck.step, o.steps);
-      let row: StepRow;
-      let grads: Params;
-      if (insitu) {
-        const r = await insitu.estimate(p, batch.xt, batch.ut, ck.step);
-        grads = r.grads;
-        row = {
-          step: ck.step + 1,
-          flow_mse: r.flowMse,
-          grad_norm: 0,
-          free_iters: r.free.steps / r.free.samples,
-          free_residual_max: NaN,
-          plus_residual_max: NaN,
-          minus_residual_max: NaN,
-          unconverged: 0,
-          seconds: 0,
-          physical_time_s: r.time,
-          energy_j: r.energy,
-        };
-      } else {
-        const r = await gradepEstimate(engine, p, d, batch.xt, batch.ut, { lambda: hyper.lambda, alpha: hyper.alpha, beta: hyper.beta, relax: relax as RelaxSpec });
-        grads = r.grads;
-        row = {
-          step: ck.step + 1,
-          flow_mse: r.flowMse,
-          grad_norm: 0,
-          free_iters: r.free.iterationsMean,
-          free_residual_max: r.free.residualMax,
-          plus_residual_max: r.plus.residualMax,
-          minus_residual_max: r.minus.residualMax,
-          unconverged: r.free.unconverged + r.plus.unconverged + r.minus.unconverged,
-          seconds: 0,
-        };
-      }
-      row.grad_norm = clipGradNorm(grads, adam.clip);
-      adamStep(p, grads, ck.optimizer, adam);
+      const r = await estimate(p, batch, ck.step);
+      const row = stepRow(ck.step + 1, estimateColumns(r));
+      row.grad_norm = clipGradNorm(r.grads, adam.clip);
+      adamStep(p, r.grads, ck.optimizer, adam);
       emaUpdate(ck.ema_params, p, hyper.ema_decay);
       ck.step += 1;
       ck.last = { flow_mse: row.flow_mse };

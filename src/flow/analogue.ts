@@ -8,7 +8,9 @@
  * t1 takes t1 r tau of physical time. As r grows the hidden state tracks its equilibrium and
  * the process approaches settle-then-step energy_gd generation.
  */
-import { computeDrives, type Dims, gradFromDrives, type Params, type PhaseInputs, Scratch, stateSize } from '../dynamics/network.js';
+import { computeDrives, energyGdVelocity, gradFromDrives, Scratch } from '../dynamics/network.js';
+import { type Dims, type Params, stateSize } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 import { Rng } from '../util/rng.js';
 
 export interface AnalogueOptions {
@@ -33,15 +35,19 @@ export function generateAnalogue(p: Params, d: Dims, o: AnalogueOptions, t1s: nu
   const g = new Float64Array(N);
   const s = new Float64Array(N);
   const kx = o.eps / o.ratio;
+  const kxAlpha = kx * o.alpha;
+  const dx = new Float64Array(d.nx);
   for (let b = 0; b < o.n; b++) {
     s.fill(0);
     s.set(x0.subarray(b * d.nx, (b + 1) * d.nx));
     // x is not tied by a spring here: only the hidden gradient is used (clampX).
-    const ph: PhaseInputs = { lambda: 0, betaKappa: 0, xt: s, xtarget: null, clampX: true };
+    const ph: Phase = { lambda: 0, betaKappa: 0, xt: s, xtarget: null, clampX: true };
     for (let k = 0; k < steps; k++) {
       computeDrives(p, d, s, 0, sc);
       gradFromDrives(d, s, 0, ph, 0, sc, g, 0);
-      for (let j = 0; j < d.nx; j++) s[j] += kx * -o.alpha * (s[j] - sc.ax[j]);
+      // One Euler step of x: the energy_gd velocity scaled by kx (kx * -alpha = -(kx alpha) exactly).
+      energyGdVelocity(kxAlpha, s, 0, sc.ax, null, dx, 0);
+      for (let j = 0; j < d.nx; j++) s[j] += dx[j];
       for (let n = d.nx; n < N; n++) s[n] -= o.eps * g[n];
       marks.forEach((m, i) => {
         if (m === k + 1) for (let j = 0; j < d.nx; j++) out[i][b * d.nx + j] = Math.max(-1, Math.min(1, s[j]));

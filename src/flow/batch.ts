@@ -1,5 +1,5 @@
 /**
- * Flow-matching batches (PAPER.md "flow matching"): x0 ~ N(0, I), x1 = data, pairing by
+ * Flow-matching batches (docs/model.md): x0 ~ N(0, I), x1 = data, pairing by
  * exact optimal transport over the batch (squared Euclidean cost) or independent,
  * t ~ U(0, 1), x_t = (1 - t) x0 + t x1, u_t = x1 - x0 (sigma = 0; the model never sees t).
  * Each step draws from its own streams (seed, "data"|"noise"|"time", step), so a resumed

@@ -7,12 +7,13 @@
  *              = -alpha (G_L,j x_j / G_unit - bx_j - sum_i W0b[i][j] rho_i(h1_meas,i))
  * The Euler integration of x is digital, as in the reference loop.
  */
+import type { Simulation } from '../build/build.js';
+import { type Params, stateSize } from '../circuit/params.js';
+import { freeStart } from '../circuit/phase.js';
 import { type Chip, programWeights } from '../chip/chip.js';
 import { dac, measure } from '../chip/measure.js';
 import { CircuitModel } from '../dynamics/circuit.js';
-import { rho } from '../dynamics/activation.js';
-import { type Params, stateSize } from '../dynamics/network.js';
-import { freeStart } from '../learning/gradep.js';
+import { energyGdVelocity, hiddenRho } from '../dynamics/network.js';
 import type { RelaxEngine } from '../solvers/engine.js';
 import { Rng } from '../util/rng.js';
 import { eulerEvaluations, type VelocityMode } from './sample.js';
@@ -36,44 +37,42 @@ export interface ChipSampleResult {
   energyPerSample: number;
 }
 
-export async function generateOnChip(engine: RelaxEngine, chip: Chip, p: Params, o: ChipSampleOptions): Promise<ChipSampleResult> {
-  const c = chip.spec;
+/** Weights transferred onto `chip` (from the circuit `sim`), then samples generated on it. */
+export async function generateOnChip(engine: RelaxEngine, sim: Simulation, chip: Chip, p: Params, o: ChipSampleOptions): Promise<ChipSampleResult> {
   const d = chip.d;
   const N = stateSize(d);
   programWeights(chip, p, new Rng(o.seed, 'program', 'sample'));
-  const model = new CircuitModel(chip, c.program.read_time);
-  const lambda = c.spring.lambda;
-  const alpha = c.readout.alpha;
-  const T = o.relaxTime ?? c.transient.t_free;
+  const model = new CircuitModel(chip, sim.spec.program.read_time);
+  const { lambda, alpha } = sim;
+  const T = o.relaxTime ?? sim.transient.tFree;
   const x = new Float64Array(o.n * d.nx);
   new Rng(o.seed, 'sample', 'x0').fillNormal(x);
   const steps = eulerEvaluations(o.t1, o.dt);
   const avg = new Float64Array(o.n * N);
   const readRng = new Rng(o.seed, 'read', 'sample');
-  const gu = c.node.g_leak;
+  // Each visible node's leak G_L,j / G_unit: the held node's own current in the energy_gd read-out.
+  const leak = chip.GL.slice(0, d.nx).map((g) => g / sim.spec.node.g_leak);
+  const ax = new Float64Array(d.nx);
+  const v = new Float64Array(d.nx);
+  const r1 = new Float64Array(d.n1);
+  const r2 = new Float64Array(d.n2);
+  const tmp = new Float64Array(2);
   let energy = 0;
   for (let k = 0; k < steps; k++) {
     const xD = dac(chip, x);
     const s = freeStart(d, xD, o.n);
-    const st = await engine.transient(
-      model,
-      s,
-      { xt: xD, xtarget: null, betaKappa: 0, clampX: o.mode === 'energy_gd' },
-      { solver: c.transient.solver, dt: c.transient.dt, duration: T, window: c.measure.window, seed: o.seed, stream: ['sample', k], rtol: c.transient.rtol, atol: c.transient.atol, settleTol: c.transient.settle_tol },
-      avg,
-    );
+    const st = await engine.transient(model, s, { lambda, xt: xD, xtarget: null, betaKappa: 0, clampX: o.mode === 'energy_gd' }, { ...sim.transient.base, duration: T, seed: o.seed, stream: ['sample', k] }, avg);
     energy += st.energyMean;
     const m = measure(chip, avg, readRng);
     for (let b = 0; b < o.n; b++) {
       if (o.mode === 'spring') {
         for (let j = 0; j < d.nx; j++) x[b * d.nx + j] += o.dt * alpha * lambda * (m[b * N + j] - x[b * d.nx + j]);
       } else {
-        const v = new Float64Array(d.nx);
-        for (let j = 0; j < d.nx; j++) v[j] = -alpha * ((chip.GL[j] / gu) * xD[b * d.nx + j] - chip.bias.bx[j]);
-        for (let i = 0; i < d.n1; i++) {
-          const r = chip.gain[i] * rho(m[b * N + d.nx + i] - chip.offset[i]);
-          for (let j = 0; j < d.nx; j++) v[j] += alpha * model.w.W0b[i * d.nx + j] * r;
-        }
+        // The clamp current the network drives into each held x, from the measured h1.
+        hiddenRho(d, m, b * N, chip, r1, r2, tmp);
+        ax.set(chip.bias.bx);
+        for (let i = 0; i < d.n1; i++) for (let j = 0; j < d.nx; j++) ax[j] += model.w.W0b[i * d.nx + j] * r1[i];
+        energyGdVelocity(alpha, xD, b * d.nx, ax, leak, v, 0);
         for (let j = 0; j < d.nx; j++) x[b * d.nx + j] += o.dt * v[j];
       }
     }

@@ -1,15 +1,17 @@
 /**
- * Generation (PAPER.md "Generation"): x(0) ~ N(0, I), Euler steps x <- x + dt v(x) with v
+ * Generation (docs/model.md): x(0) ~ N(0, I), Euler steps x <- x + dt v(x) with v
  * evaluated at t = 0, dt, ..., t1 inclusive (101 evaluations for t1 = 1.0, as the reference
  * loop), then clip to [-1, 1]. Because the learned field is time-independent, t1 > 1 keeps
  * integrating the same field ("extended generation").
  *   spring:    v = alpha lambda (x* - x) from a full free phase (x, h relax; x tied to x by the spring)
  *   energy_gd: x held fixed, only h relaxes; v = -alpha grad_x E = -alpha (x - bx - W0^T rho(h1*))
  */
-import { computeDrives, type Dims, type Params, Scratch, stateSize } from '../dynamics/network.js';
-import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import { computeDrives, energyGdVelocity, Scratch } from '../dynamics/network.js';
+import { type Dims, type Params, stateSize } from '../circuit/params.js';
+import type { RelaxEngine } from '../solvers/engine.js';
+import type { RelaxSpec } from '../circuit/analysis.js';
 import { mergeStats, type RelaxStats } from '../solvers/relax.js';
-import { freeStart } from '../learning/gradep.js';
+import { freeStart } from '../circuit/phase.js';
 import { Rng } from '../util/rng.js';
 
 export type VelocityMode = 'spring' | 'energy_gd';
@@ -37,7 +39,7 @@ export async function velocity(engine: RelaxEngine, p: Params, d: Dims, x: Float
   const sc = new Scratch(d);
   for (let b = 0; b < B; b++) {
     computeDrives(p, d, s, b * N, sc);
-    for (let j = 0; j < d.nx; j++) out[b * d.nx + j] = -cfg.alpha * (x[b * d.nx + j] - sc.ax[j]);
+    energyGdVelocity(cfg.alpha, x, b * d.nx, sc.ax, null, out, b * d.nx);
   }
   return st;
 }

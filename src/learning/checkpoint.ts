@@ -5,9 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../util/json.js';
-import { type Dims, dimsOf, type Params, PARAM_NAMES, zeroParams } from '../dynamics/network.js';
-import type { CircuitSpec } from '../circuit/spec.js';
-import { validateCircuit } from '../circuit/spec.js';
+import { type Dims, dimsOf, type Params, PARAM_NAMES, zeroParams } from '../circuit/params.js';
+import { type CircuitSpec, validateCircuit } from '../circuit/spec.js';
 import { GradepError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { AdamState } from './optimizer.js';
@@ -130,8 +129,4 @@ export function loadCheckpoint(path: string): Checkpoint {
     optimizer: { t: opt.t, m: paramsFromJson(opt.m, d, path, 'optimizer.m'), v: paramsFromJson(opt.v, d, path, 'optimizer.v') },
     last: (raw.last as { flow_mse: number | null }) ?? { flow_mse: null },
   };
-}
-
-export function dimsOfCircuit(c: CircuitSpec): Dims {
-  return { nx: c.layers.visible, n1: c.layers.hidden1, n2: c.layers.hidden2 };
 }

@@ -7,7 +7,7 @@
  * solved with mathjs lusolve: this is an oracle, not a hot loop.
  */
 import { lusolve } from 'mathjs';
-import { type Dims, type Params, stateSize, zeroParams } from '../dynamics/network.js';
+import { type Dims, type Params, stateSize, zeroParams } from '../circuit/params.js';
 import { rhoAndDeriv, rhoSecond } from '../dynamics/activation.js';
 
 /** Dense Hessian of the free-phase F (betaKappa = 0) of one sample at state s[off..]. Row-major N x N. */

@@ -1,5 +1,5 @@
 /**
- * GradEP: spring-clamped, three-phase equilibrium propagation (PAPER.md "GradEP").
+ * GradEP: spring-clamped, three-phase equilibrium propagation (arXiv 2604.08150; docs/model.md).
  *   free:   relax F = E + lambda/2 |x - x_t|^2 from x = x_t, h = 0       -> s*
  *   nudged: relax F +- beta C from s*, C = kappa/2 |x - x_target|^2     -> s+, s-
  *   grad_theta L ~= mean_b [dE/dtheta(s+) - dE/dtheta(s-)] / (2 beta)
@@ -7,16 +7,13 @@
  * C = 1/2 |alpha lambda (x - x_t) - u_t|^2 is the flow-matching error of the read-out
  * v = alpha lambda (x* - x_t).
  */
-import {
-  accumulateEnergyParamGrad,
-  type Dims,
-  type Params,
-  type PhaseInputs,
-  stateSize,
-  zeroParams,
-} from '../dynamics/network.js';
-import type { RelaxEngine, RelaxSpec } from '../solvers/engine.js';
+import { accumulateEnergyParamGrad } from '../dynamics/network.js';
+import { type Dims, type Params, stateSize, zeroParams } from '../circuit/params.js';
+import { freeStart, nudgeTargets, type Phase } from '../circuit/phase.js';
+import type { RelaxEngine } from '../solvers/engine.js';
+import type { RelaxSpec } from '../circuit/analysis.js';
 import type { RelaxStats } from '../solvers/relax.js';
+import type { GradientEstimate } from './estimate.js';
 
 export interface GradEPConfig {
   lambda: number;
@@ -25,31 +22,6 @@ export interface GradEPConfig {
   relax: RelaxSpec;
 }
 
-export interface GradEPResult {
-  grads: Params;
-  /** Mean over batch and pixels of (v - u_t)^2 at the free equilibrium. */
-  flowMse: number;
-  free: RelaxStats;
-  plus: RelaxStats;
-  minus: RelaxStats;
-  /** Free equilibrium states (B x N), for callers that need them. */
-  sFree: Float64Array;
-}
-
-/** Free-phase start: x = x_t, hidden units at 0 (no warm start, as the reference). */
-export function freeStart(d: Dims, xt: Float64Array, B: number): Float64Array {
-  const N = stateSize(d);
-  const s = new Float64Array(B * N);
-  for (let b = 0; b < B; b++) s.set(xt.subarray(b * d.nx, (b + 1) * d.nx), b * N);
-  return s;
-}
-
-export function nudgeTargets(xt: Float64Array, ut: Float64Array, alpha: number, lambda: number): Float64Array {
-  const out = new Float64Array(xt.length);
-  const k = 1 / (alpha * lambda);
-  for (let i = 0; i < xt.length; i++) out[i] = xt[i] + k * ut[i];
-  return out;
-}
 
 /** Flow-matching MSE of read-out v = alpha lambda (x - x_t) against u_t, mean over batch and pixels. */
 export function flowMse(d: Dims, s: Float64Array, xt: Float64Array, ut: Float64Array, alpha: number, lambda: number): number {
@@ -74,14 +46,14 @@ export async function gradepEstimate(
   xt: Float64Array,
   ut: Float64Array,
   cfg: GradEPConfig,
-): Promise<GradEPResult> {
+): Promise<GradientEstimate<RelaxStats>> {
   const B = xt.length / d.nx;
   const kappa = (cfg.alpha * cfg.lambda) ** 2;
   const sFree = freeStart(d, xt, B);
   const free = await engine.relax(p, d, sFree, { lambda: cfg.lambda, betaKappa: 0, xt, xtarget: null }, cfg.relax);
   const mse = flowMse(d, sFree, xt, ut, cfg.alpha, cfg.lambda);
   const xtarget = nudgeTargets(xt, ut, cfg.alpha, cfg.lambda);
-  const nudged = (sign: 1 | -1): PhaseInputs => ({ lambda: cfg.lambda, betaKappa: sign * cfg.beta * kappa, xt, xtarget });
+  const nudged = (sign: 1 | -1): Phase => ({ lambda: cfg.lambda, betaKappa: sign * cfg.beta * kappa, xt, xtarget });
   const sPlus = sFree.slice();
   const plus = await engine.relax(p, d, sPlus, nudged(1), cfg.relax);
   // The paper dynamics start both nudged phases from s*. A converging solver may start the
@@ -96,5 +68,5 @@ export async function gradepEstimate(
   const w = 1 / (2 * cfg.beta * B);
   accumulateEnergyParamGrad(d, sPlus, 0, B, w, grads, r1, r2);
   accumulateEnergyParamGrad(d, sMinus, 0, B, -w, grads, r1, r2);
-  return { grads, flowMse: mse, free, plus, minus, sFree };
+  return { grads, flowMse: mse, free, plus, minus, sFree, physical: null };
 }

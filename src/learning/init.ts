@@ -1,9 +1,9 @@
 /**
- * The paper's initialisation (PAPER.md "Paper hyperparameters"): Xavier normal with gain 0.5
+ * The paper's initialisation (docs/model.md, the paper's settings): Xavier normal with gain 0.5
  * for W0 and W1 (std = gain * sqrt(2 / (fan_in + fan_out)), Glorot & Bengio 2010), biases as
  * PyTorch's nn.Linear default (uniform +-1/sqrt(fan_in)), bx = 0.
  */
-import { type Dims, type Params, zeroParams } from '../dynamics/network.js';
+import { type Dims, type Params, zeroParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
 
 export function initParams(d: Dims, seed: number, gain = 0.5): Params {

@@ -1,9 +1,9 @@
 /**
  * Adam (Kingma & Ba 2015) with PyTorch's conventions, global gradient-norm clipping as
  * torch.nn.utils.clip_grad_norm_, and an exponential moving average of the weights
- * (PAPER.md: lr 1e-3, betas (0.9, 0.95), clip 1.0, EMA 0.999).
+ * (the paper: lr 1e-3, betas (0.9, 0.95), clip 1.0, EMA 0.999).
  */
-import { cloneParams, type Params, PARAM_NAMES, zeroParams, dimsOf } from '../dynamics/network.js';
+import { cloneParams, type Params, PARAM_NAMES, zeroParams, dimsOf } from '../circuit/params.js';
 
 export interface AdamConfig {
   lr: number;

@@ -6,40 +6,26 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Dims, type Params, type PhaseInputs, PARAM_NAMES, stateSize } from '../dynamics/network.js';
+import { type Dims, type Params, PARAM_NAMES, stateSize } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 import { packagePath } from '../util/paths.js';
 import type { Chip } from '../chip/chip.js';
-import type { CircuitModel, CircuitPhase } from '../dynamics/circuit.js';
-import { mergeTransientStats, relaxTransient, type TransientOptions, type TransientStats } from './transient.js';
-import {
-  DEFAULT_EQUILIBRIUM,
-  type EquilibriumOptions,
-  mergeStats,
-  type PaperOptions,
-  relaxEquilibrium,
-  relaxPaper,
-  type RelaxMethod,
-  type RelaxStats,
-} from './relax.js';
+import type { CircuitModel } from '../dynamics/circuit.js';
+import { mergeTransientStats, relaxTransient, type TransientStats } from './transient.js';
+import type { RelaxSpec, TransientOptions } from '../circuit/analysis.js';
+import { mergeStats, relaxEquilibrium, relaxPaper, type RelaxStats } from './relax.js';
 
-export interface RelaxSpec {
-  method: RelaxMethod;
-  paper: PaperOptions;
-  equilibrium: EquilibriumOptions;
-}
-
-export const PAPER_RELAX: RelaxSpec = { method: 'paper', paper: { eps: 0.1, T: 300 }, equilibrium: DEFAULT_EQUILIBRIUM };
 
 export interface RelaxEngine {
   /** Relax every sample of `s` (B x N, batch-major) in place under phase `ph`. */
-  relax(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats>;
+  relax(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec): Promise<RelaxStats>;
   /** Physical transient of every sample on a chip; window-averaged states into `avg`. */
-  transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats>;
+  transient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, avg: Float64Array): Promise<TransientStats>;
   readonly threads: number;
   close(): Promise<void>;
 }
 
-export function relaxRange(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec, from: number, to: number): RelaxStats {
+export function relaxRange(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec, from: number, to: number): RelaxStats {
   return spec.method === 'paper'
     ? relaxPaper(p, d, s, ph, spec.paper, from, to)
     : relaxEquilibrium(p, d, s, ph, spec.equilibrium, from, to);
@@ -47,11 +33,11 @@ export function relaxRange(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs,
 
 export class LocalEngine implements RelaxEngine {
   readonly threads = 1;
-  async relax(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats> {
+  async relax(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec): Promise<RelaxStats> {
     const B = ph.xt.length / d.nx;
     return relaxRange(p, d, s, ph, spec, 0, B);
   }
-  async transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+  async transient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
     return relaxTransient(model, s, ph, o, 0, ph.xt.length / model.d.nx, avg);
   }
   async close(): Promise<void> {}
@@ -93,6 +79,7 @@ export interface TransientJob {
   avg: SharedArrayBuffer;
   xt: SharedArrayBuffer;
   xtarget: SharedArrayBuffer;
+  lambda: number;
   betaKappa: number;
   clampX: boolean;
   hasTarget: boolean;
@@ -152,7 +139,7 @@ export class WorkerEngine implements RelaxEngine {
     }
   }
 
-  async relax(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats> {
+  async relax(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec): Promise<RelaxStats> {
     const B = ph.xt.length / d.nx;
     const N = stateSize(d);
     // Small batches are not worth the hand-off.
@@ -196,7 +183,7 @@ export class WorkerEngine implements RelaxEngine {
    * Physical transient of a batch on a chip (see solvers/transient.ts), split over the
    * workers; `avg` receives the window-averaged states. Traces are recorded locally only.
    */
-  async transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+  async transient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
     const d = model.d;
     const N = stateSize(d);
     const B = ph.xt.length / d.nx;
@@ -215,6 +202,7 @@ export class WorkerEngine implements RelaxEngine {
           avg: this.avg.buf,
           xt: this.xt.buf,
           xtarget: this.xtarget.buf,
+          lambda: ph.lambda,
           betaKappa: ph.betaKappa,
           clampX: Boolean(ph.clampX),
           hasTarget: ph.xtarget !== null,

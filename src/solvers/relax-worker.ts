@@ -1,7 +1,7 @@
 /** Worker side of WorkerEngine: relaxes its range of samples on the shared buffers. */
 import { parentPort } from 'node:worker_threads';
-import type { Params, PhaseInputs } from '../dynamics/network.js';
-import { stateSize } from '../dynamics/network.js';
+import { type Params, stateSize } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 import { relaxRange, type RelaxJob, type TransientJob } from './engine.js';
 import { CircuitModel } from '../dynamics/circuit.js';
 import { relaxTransient } from './transient.js';
@@ -14,7 +14,7 @@ function transient(job: TransientJob) {
   const avg = new Float64Array(job.avg, 0, job.B * N);
   const xt = new Float64Array(job.xt, 0, job.B * d.nx);
   const xtarget = job.hasTarget ? new Float64Array(job.xtarget, 0, job.B * d.nx) : null;
-  return relaxTransient(model, s, { xt, xtarget, betaKappa: job.betaKappa, clampX: job.clampX }, job.opts, job.from, job.to, avg);
+  return relaxTransient(model, s, { lambda: job.lambda, xt, xtarget, betaKappa: job.betaKappa, clampX: job.clampX }, job.opts, job.from, job.to, avg);
 }
 
 parentPort?.on('message', (job: RelaxJob | TransientJob) => {
@@ -39,7 +39,7 @@ parentPort?.on('message', (job: RelaxJob | TransientJob) => {
       bx: take(d.nx),
     };
     const s = new Float64Array(job.state, 0, job.B * stateSize(d));
-    const ph: PhaseInputs = {
+    const ph: Phase = {
       lambda: job.lambda,
       betaKappa: job.betaKappa,
       xt: new Float64Array(job.xt, 0, job.B * d.nx),

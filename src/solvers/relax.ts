@@ -2,7 +2,7 @@
  * Ideal relaxations of the network (float64, scalar TypeScript): the test oracle and the
  * portable path. Both share the force code of dynamics/network.ts.
  *
- * - `paper`: the reference discrete dynamics exactly (PAPER.md "Relaxation as implemented"):
+ * - `paper`: the reference discrete dynamics exactly (the paper's reference implementation):
  *   s <- s - eps * grad F(s), all units together, T steps. In continuous time this is the
  *   Euler discretisation of ds/dt = -grad F / tau with dt = eps * tau.
  * - `equilibrium`: Anderson acceleration (Walker & Ni 2011, type II, memory m) of the
@@ -11,45 +11,11 @@
  *   Fixed points of g are exactly the stationary points of F. Samples are independent, so
  *   each sample converges on its own (and stops early).
  */
-import {
-  computeDrives,
-  freeEnergyFromDrives,
-  type Dims,
-  gradFromDrives,
-  type Params,
-  type PhaseInputs,
-  Scratch,
-  stateSize,
-} from '../dynamics/network.js';
+import { computeDrives, freeEnergyFromDrives, gradFromDrives, Scratch } from '../dynamics/network.js';
+import type { EquilibriumOptions, PaperOptions } from '../circuit/analysis.js';
+import { type Dims, type Params, stateSize } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 
-export type RelaxMethod = 'paper' | 'equilibrium';
-
-export interface PaperOptions {
-  eps: number;
-  T: number;
-}
-
-export interface EquilibriumOptions {
-  /** Stop when |grad F|_2 of a sample is below this (absolute, in energy units per unit state). */
-  tol: number;
-  maxIter: number;
-  /** Anderson memory m. */
-  memory: number;
-  /** Step eta of the preconditioned map (1 = exact x update). */
-  eta: number;
-  /** Plain preconditioned steps (size `fallbackEps`) taken from the best iterate when Anderson fails. */
-  fallbackIter: number;
-  fallbackEps: number;
-}
-
-export const DEFAULT_EQUILIBRIUM: EquilibriumOptions = {
-  tol: 1e-5,
-  maxIter: 300,
-  memory: 10,
-  eta: 1,
-  fallbackIter: 2000,
-  fallbackEps: 0.1,
-};
 
 /** Per-call statistics; all residuals are |grad F|_2 per sample. */
 export interface RelaxStats {
@@ -88,7 +54,7 @@ export function mergeStats(parts: RelaxStats[]): RelaxStats {
 }
 
 /** Residual |grad F|_2 of each sample in [from, to). */
-export function residuals(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, from: number, to: number): Float64Array {
+export function residuals(p: Params, d: Dims, s: Float64Array, ph: Phase, from: number, to: number): Float64Array {
   const N = stateSize(d);
   const sc = new Scratch(d);
   const g = new Float64Array(N);
@@ -101,7 +67,7 @@ export function residuals(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, 
 }
 
 /** Paper-exact relaxation of samples [from, to), in place. */
-export function relaxPaper(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, opt: PaperOptions, from: number, to: number): RelaxStats {
+export function relaxPaper(p: Params, d: Dims, s: Float64Array, ph: Phase, opt: PaperOptions, from: number, to: number): RelaxStats {
   const N = stateSize(d);
   const sc = new Scratch(d);
   const g = new Float64Array(N);
@@ -214,7 +180,7 @@ export function relaxEquilibrium(
   p: Params,
   d: Dims,
   s: Float64Array,
-  ph: PhaseInputs,
+  ph: Phase,
   opt: EquilibriumOptions,
   from: number,
   to: number,
@@ -247,7 +213,7 @@ function anderson(
   d: Dims,
   s: Float64Array,
   b: number,
-  ph: PhaseInputs,
+  ph: Phase,
   opt: EquilibriumOptions,
   m: number,
   w: AndersonWork,

@@ -5,30 +5,13 @@
  * Samples are independent and each draws its thermal noise from its own stream
  * (seed, "thermal", ...stream, sample), so results do not depend on how a batch is split.
  */
-import type { CircuitModel, CircuitPhase } from '../dynamics/circuit.js';
+import type { CircuitModel } from '../dynamics/circuit.js';
+import type { Phase } from '../circuit/phase.js';
+import type { TransientOptions } from '../circuit/analysis.js';
 import { Rng } from '../util/rng.js';
 import { integrateOde } from './ode.js';
 import { SdeStepper } from './sde.js';
 
-export type TransientSolver = 'euler' | 'euler_maruyama' | 'heun' | 'odex';
-
-export interface TransientOptions {
-  solver: TransientSolver;
-  /** Fixed step (s) of euler / euler_maruyama / heun. */
-  dt: number;
-  /** Phase duration (s). */
-  duration: number;
-  /** Averaging window (s) at the end of the phase; 0 = the final state. */
-  window: number;
-  seed: number;
-  /** Names this phase's noise streams (e.g. ["train", step, "plus"]). */
-  stream: (string | number)[];
-  rtol: number;
-  atol: number;
-  settleTol: number;
-  /** Record every sample's state at these times (s), for --trace. */
-  traceTimes?: number[];
-}
 
 export interface TransientStats {
   samples: number;
@@ -46,91 +29,104 @@ export interface TransientStats {
   trace?: Float64Array[][];
 }
 
+/** Running totals over the samples of one call (energy summed in sample and step order). */
+interface Totals {
+  steps: number;
+  evals: number;
+  energy: number;
+  settleMax: number | null;
+  settleSum: number;
+}
+
+/** Sample b with odex: the energy integral rides along as one more state component, dE/dt = P(y). */
+function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float64Array, o: TransientOptions, tot: Totals, trace: Float64Array[][] | undefined): void {
+  const N = model.N;
+  const sys = {
+    n: N + 1,
+    rhs: (_t: number, z: Float64Array, dz: Float64Array) => {
+      model.drift(b, z, dz);
+      dz[N] = model.power(b, z);
+    },
+  };
+  const z0 = new Float64Array(N + 1);
+  z0.set(y);
+  // The measurement window is sampled from the dense output at 32 points.
+  const nUser = o.traceTimes?.length ?? 0;
+  const win = o.window > 0 ? Array.from({ length: 32 }, (_, k) => o.duration - o.window * (1 - (k + 0.5) / 32)) : [];
+  const times = [...(o.traceTimes ?? []), ...win];
+  const r = integrateOde(sys, z0, 0, o.duration, { rtol: o.rtol, atol: o.atol, settleTol: o.settleTol, traceTimes: times.length ? times : undefined });
+  tot.steps += r.steps;
+  tot.evals += r.evaluations;
+  tot.energy += r.y[N];
+  y.set(r.y.subarray(0, N));
+  if (win.length && r.trace) {
+    acc.fill(0);
+    for (let k = nUser; k < times.length; k++) for (let i = 0; i < N; i++) acc[i] += r.trace.y[k][i] / win.length;
+  } else acc.set(y);
+  if (r.settleTime !== null) {
+    tot.settleMax = Math.max(tot.settleMax ?? 0, r.settleTime);
+    tot.settleSum += r.settleTime;
+  }
+  if (trace && r.trace) for (let k = 0; k < nUser; k++) trace[k].push(r.trace.y[k].slice(0, N));
+}
+
+/** Sample b with fixed steps (Euler, Euler-Maruyama or Heun), its own thermal noise stream. */
+function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: Float64Array, o: TransientOptions, sigma: Float64Array, tot: Totals, trace: Float64Array[][] | undefined): void {
+  const N = model.N;
+  const sys = { n: N, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma };
+  const stepper = new SdeStepper(sys, o.solver === 'heun' ? 'heun' : 'euler_maruyama', new Rng(o.seed, 'thermal', ...o.stream, b));
+  const n = Math.max(1, Math.round(o.duration / o.dt));
+  const dt = o.duration / n;
+  const nw = o.window > 0 ? Math.min(n, Math.max(1, Math.round(o.window / dt))) : 0;
+  const perStep = o.solver === 'heun' ? 2 : 1;
+  acc.fill(0);
+  let nextTrace = 0;
+  for (let k = 0; k < n; k++) {
+    const t = k * dt;
+    if (trace && o.traceTimes) {
+      while (nextTrace < o.traceTimes.length && o.traceTimes[nextTrace] <= t + 1e-12 * dt) trace[nextTrace++].push(y.slice());
+    }
+    // Left-point rule for the dissipated energy.
+    tot.energy += model.power(b, y) * dt;
+    stepper.step(t, y, dt);
+    if (k >= n - nw) for (let i = 0; i < N; i++) acc[i] += y[i];
+  }
+  if (trace && o.traceTimes) while (nextTrace < o.traceTimes.length) trace[nextTrace++].push(y.slice());
+  if (nw > 0) for (let i = 0; i < N; i++) acc[i] /= nw;
+  else acc.set(y);
+  tot.steps += n;
+  tot.evals += n * perStep;
+}
+
 /**
  * Relax samples [from, to) of `s` (B x N, state units) in place for `o.duration`. The
  * window-averaged state goes to `avg` (same layout), which may be `s` itself.
  */
-export function relaxTransient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, from: number, to: number, avg: Float64Array = s): TransientStats {
+export function relaxTransient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, from: number, to: number, avg: Float64Array = s): TransientStats {
   model.setPhase(ph);
   const N = model.N;
   const y = new Float64Array(N);
   const acc = new Float64Array(N);
-  let steps = 0;
-  let evals = 0;
-  let energy = 0;
-  let settleMax: number | null = null;
-  let settleSum = 0;
+  const tot: Totals = { steps: 0, evals: 0, energy: 0, settleMax: null, settleSum: 0 };
   const trace: Float64Array[][] | undefined = o.traceTimes ? o.traceTimes.map(() => []) : undefined;
   // A clamped x is held by its voltage source: no drift and no thermal noise on it.
   const sigma = o.solver === 'euler' ? new Float64Array(N) : ph.clampX ? model.sigma.map((v, n) => (n < model.d.nx ? 0 : v)) : model.sigma;
   for (let b = from; b < to; b++) {
     y.set(s.subarray(b * N, (b + 1) * N));
-    if (o.solver === 'odex') {
-      // The energy integral rides along as one more state component: dE/dt = P(y).
-      const sys = {
-        n: N + 1,
-        rhs: (_t: number, z: Float64Array, dz: Float64Array) => {
-          model.drift(b, z, dz);
-          dz[N] = model.power(b, z);
-        },
-      };
-      const z0 = new Float64Array(N + 1);
-      z0.set(y);
-      // The measurement window is sampled from the dense output at 32 points.
-      const nUser = o.traceTimes?.length ?? 0;
-      const win = o.window > 0 ? Array.from({ length: 32 }, (_, k) => o.duration - o.window * (1 - (k + 0.5) / 32)) : [];
-      const times = [...(o.traceTimes ?? []), ...win];
-      const r = integrateOde(sys, z0, 0, o.duration, { rtol: o.rtol, atol: o.atol, settleTol: o.settleTol, traceTimes: times.length ? times : undefined });
-      steps += r.steps;
-      evals += r.evaluations;
-      energy += r.y[N];
-      y.set(r.y.subarray(0, N));
-      if (win.length && r.trace) {
-        acc.fill(0);
-        for (let k = nUser; k < times.length; k++) for (let i = 0; i < N; i++) acc[i] += r.trace.y[k][i] / win.length;
-      } else acc.set(y);
-      if (r.settleTime !== null) {
-        settleMax = Math.max(settleMax ?? 0, r.settleTime);
-        settleSum += r.settleTime;
-      }
-      if (trace && r.trace) for (let k = 0; k < nUser; k++) trace[k].push(r.trace.y[k].slice(0, N));
-    } else {
-      const sys = { n: N, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma };
-      const stepper = new SdeStepper(sys, o.solver === 'heun' ? 'heun' : 'euler_maruyama', new Rng(o.seed, 'thermal', ...o.stream, b));
-      const n = Math.max(1, Math.round(o.duration / o.dt));
-      const dt = o.duration / n;
-      const nw = o.window > 0 ? Math.min(n, Math.max(1, Math.round(o.window / dt))) : 0;
-      const perStep = o.solver === 'heun' ? 2 : 1;
-      acc.fill(0);
-      let nextTrace = 0;
-      for (let k = 0; k < n; k++) {
-        const t = k * dt;
-        if (trace && o.traceTimes) {
-          while (nextTrace < o.traceTimes.length && o.traceTimes[nextTrace] <= t + 1e-12 * dt) trace[nextTrace++].push(y.slice());
-        }
-        // Left-point rule for the dissipated energy.
-        energy += model.power(b, y) * dt;
-        stepper.step(t, y, dt);
-        if (k >= n - nw) for (let i = 0; i < N; i++) acc[i] += y[i];
-      }
-      if (trace && o.traceTimes) while (nextTrace < o.traceTimes.length) trace[nextTrace++].push(y.slice());
-      if (nw > 0) for (let i = 0; i < N; i++) acc[i] /= nw;
-      else acc.set(y);
-      steps += n;
-      evals += n * perStep;
-    }
+    if (o.solver === 'odex') odexSample(model, b, y, acc, o, tot, trace);
+    else fixedStepSample(model, b, y, acc, o, sigma, tot, trace);
     s.set(y, b * N);
     avg.set(acc, b * N);
   }
   const ns = to - from;
   return {
     samples: ns,
-    steps,
-    evaluations: evals,
+    steps: tot.steps,
+    evaluations: tot.evals,
     time: o.duration,
-    energyMean: ns > 0 ? energy / ns : 0,
-    settleTimeMax: settleMax,
-    settleTimeMean: settleMax === null || ns === 0 ? null : settleSum / ns,
+    energyMean: ns > 0 ? tot.energy / ns : 0,
+    settleTimeMax: tot.settleMax,
+    settleTimeMean: tot.settleMax === null || ns === 0 ? null : tot.settleSum / ns,
     trace,
   };
 }

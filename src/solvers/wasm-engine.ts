@@ -1,7 +1,7 @@
 /**
  * The fast relaxation engine: float32 WebAssembly SIMD kernels (assembly/relax.ts, built to
  * build/relax.wasm with relaxed FMA and build/relax-nofma.wasm without) run by worker_threads
- * on one shared WebAssembly.Memory, so every core works on the same batch (PERF-NOTES.md).
+ * on one shared WebAssembly.Memory, so every core works on the same batch.
  *
  * Semantics are those of the float64 reference in relax.ts:
  * - paper: exactly T steps of eps on every sample, then one evaluation for the residual;
@@ -22,13 +22,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { type Dims, type Params, type PhaseInputs, stateSize } from '../dynamics/network.js';
+import { type Dims, type Params, stateSize } from '../circuit/params.js';
+import type { Phase } from '../circuit/phase.js';
 import { packagePath } from '../util/paths.js';
-import { callWorker, createEngine, type RelaxEngine, type RelaxSpec, WorkerEngine } from './engine.js';
+import { callWorker, createEngine, type RelaxEngine, WorkerEngine } from './engine.js';
+import type { RelaxSpec, TransientOptions } from '../circuit/analysis.js';
 import { emptyStats, type RelaxStats } from './relax.js';
 import { CHIP_VECTORS, CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
-import type { CircuitModel, CircuitPhase } from '../dynamics/circuit.js';
-import type { TransientOptions, TransientStats } from './transient.js';
+import type { CircuitModel } from '../dynamics/circuit.js';
+import type { TransientStats } from './transient.js';
 import { Rng } from '../util/rng.js';
 
 export { CTX, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
@@ -225,13 +227,13 @@ export class WasmEngine implements RelaxEngine {
   /** Calls share one memory layout: run them one after another. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  relax(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats> {
+  relax(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec): Promise<RelaxStats> {
     const run = this.queue.then(() => this.relaxNow(p, d, s, ph, spec));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async relaxNow(p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec): Promise<RelaxStats> {
+  private async relaxNow(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec): Promise<RelaxStats> {
     await this.ready;
     const B = ph.xt.length / d.nx;
     if (B === 0) return emptyStats();
@@ -258,7 +260,7 @@ export class WasmEngine implements RelaxEngine {
   }
 
   /** float64 params/state/targets -> padded float32 regions, and the phase constants. */
-  private writeInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, p: Params, d: Dims, s: Float64Array, ph: PhaseInputs, spec: RelaxSpec, B: number, w?: PathWeights): void {
+  private writeInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec, B: number, w?: PathWeights): void {
     const { nx, n1, n2, N } = L;
     const f = new Float32Array(buf);
     const i32 = new Int32Array(buf);
@@ -355,7 +357,7 @@ export class WasmEngine implements RelaxEngine {
    * path differs from the float64 engine's (same distribution). odex and traced runs go to the
    * float64 engine.
    */
-  transient(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+  transient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
     if (o.solver === 'odex' || o.traceTimes) {
       this.f64Engine ??= new WorkerEngine(this.threads);
       return this.f64Engine.transient(model, s, ph, o, avg);
@@ -365,7 +367,7 @@ export class WasmEngine implements RelaxEngine {
     return run;
   }
 
-  private async transientNow(model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
+  private async transientNow(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
     await this.ready;
     const d = model.d;
     const B = ph.xt.length / d.nx;
@@ -420,7 +422,7 @@ export class WasmEngine implements RelaxEngine {
   }
 
   /** Chip weights (forward/backward paths), biases, per-unit vectors and generator seeds. */
-  private writeChipInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, model: CircuitModel, s: Float64Array, ph: CircuitPhase, o: TransientOptions, B: number, h: number): void {
+  private writeChipInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, B: number, h: number): void {
     const d = model.d;
     const chip = model.chip;
     const eq = { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0 };

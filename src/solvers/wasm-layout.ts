@@ -2,7 +2,7 @@
  * Shared-memory layout of the WasmEngine and the job it posts to its workers. Kept apart
  * from wasm-engine.ts so the workers load nothing but this (and the kernels).
  */
-import type { Dims } from '../dynamics/network.js';
+import type { Dims } from '../circuit/params.js';
 
 /** Context block offsets (bytes); must match the constants at the top of assembly/relax.ts. */
 export const CTX = {

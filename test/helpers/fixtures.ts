@@ -1,4 +1,4 @@
-import { type Dims, type Params, stateSize } from '../../src/dynamics/network.js';
+import { type Dims, type Params, stateSize } from '../../src/circuit/params.js';
 import { initParams } from '../../src/learning/init.js';
 import { Rng } from '../../src/util/rng.js';
 import { loadDigits } from '../../src/data/optdigits.js';
