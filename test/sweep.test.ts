@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../src/util/paths.js';
-import { loadSweep, sweepPoints } from '../src/experiments/sweep.js';
+import { loadSweep, sweepPoints } from '../src/experiments/sweep/index.js';
 import { Rng } from '../src/util/rng.js';
 
 const CLI = packagePath('dist', 'cli', 'main.js');

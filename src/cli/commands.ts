@@ -24,11 +24,11 @@ import { relaxOnChip } from '../experiments/relax-chip.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { runBench } from '../experiments/bench.js';
 import { writeSweepReport } from '../report/sweep-report.js';
-import { collectSweep, loadSweep, parseShard, resultSummary, runSweep, sweepPoints } from '../experiments/sweep.js';
+import { collectSweep, loadSweep, parseShard, resultSummary, runSweep, sweepPoints } from '../experiments/sweep/index.js';
+import { availableParallelism } from 'node:os';
 import { createFastEngine } from '../solvers/fast-engine.js';
 import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../experiments/relaxation-quality.js';
 import { relaxationQualityTable, writeRelaxationQualityReport } from '../report/relaxation-quality.js';
-import { availableParallelism } from 'node:os';
 
 type Relax = 'paper' | 'equilibrium';
 type TrainRelax = Relax | 'transient';

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
-import { readResults, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep.js';
+import { readResults, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';

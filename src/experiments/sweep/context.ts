@@ -1,0 +1,34 @@
+/** What the points of one sweep run share. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Dims } from '../../circuit/params.js';
+import { type Checkpoint, loadCheckpoint } from '../../learning/checkpoint.js';
+import { dimsOfCircuit } from '../../build/build.js';
+import { GradepError } from '../../util/errors.js';
+import type { ExactEntry } from './exact-cache.js';
+import { resolveInput, type SweepSpec } from './spec.js';
+
+/** What the points of one run share: the ideal checkpoint (read once) and exact gradients being computed. */
+export class SweepContext {
+  private ck: { ck: Checkpoint; path: string; sha256: string } | null = null;
+  readonly exact = new Map<string, Promise<ExactEntry>>();
+
+  constructor(
+    readonly spec: SweepSpec,
+    readonly file: string,
+    readonly outDir: string,
+  ) {}
+
+  checkpoint(d: Dims): { ck: Checkpoint; path: string; sha256: string } {
+    if (!this.ck) {
+      const path = resolveInput(this.spec.checkpoint, this.file, 'checkpoint');
+      const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+      this.ck = { ck: loadCheckpoint(path), path, sha256 };
+    }
+    const cd = dimsOfCircuit(this.ck.ck.circuit);
+    if (cd.nx !== d.nx || cd.n1 !== d.n1 || cd.n2 !== d.n2) {
+      throw new GradepError(`${this.file}: checkpoint: ${this.ck.path} holds a ${cd.nx}-${cd.n1}-${cd.n2} network, allowed the circuit's ${d.nx}-${d.n1}-${d.n2}`);
+    }
+    return this.ck;
+  }
+}

@@ -1,0 +1,60 @@
+/** What a sweep point yields (one line of DIR/results.jsonl), and reading those lines back. */
+import { join } from 'node:path';
+import { type QualityMetrics } from '../../metrics/quality.js';
+import { readKeyedJsonl } from '../../util/json.js';
+
+/** Gradient accuracy of a "gradient" point: the in-situ GradEP estimate against the exact gradient of the ideal network. */
+export interface GradientStats {
+  /** Cosine and relative error |g - g*| / |g*| per batch, averaged over the batches. */
+  cosine: number;
+  rel_error: number;
+  /** The same for the gradients averaged over the batches (the cosine of the mean gradient). */
+  cosine_mean_grad: number;
+  rel_error_mean_grad: number;
+  batches: number;
+  /** Mean flow-matching MSE measured on the chip and of the ideal network, over the batches. */
+  flow_mse: number;
+  ideal_flow_mse: number;
+  /** Largest residual |grad F| of the ideal free equilibria the exact gradient was taken at. */
+  exact_residual_max: number;
+}
+
+interface ResultBase {
+  key: string;
+  index: number;
+  overrides: Record<string, unknown>;
+  chip_seed: number;
+  seconds: number;
+}
+
+/** "insitu", "transfer", "finetune": trained (or not), sampled on the chip and scored. */
+export interface SampledResult extends ResultBase {
+  action: 'insitu' | 'transfer' | 'finetune';
+  metrics: QualityMetrics;
+  /** In-situ and fine-tuning runs: mean flow-matching MSE of the last 10 steps (null for transfer). */
+  final_flow_mse: number | null;
+  time_per_sample_s: number;
+  energy_per_sample_j: number;
+  gradient?: undefined;
+}
+
+/** "gradient": no sampling, so no sample-quality numbers. */
+export interface GradientResult extends ResultBase {
+  action: 'gradient';
+  metrics: null;
+  final_flow_mse: null;
+  time_per_sample_s: null;
+  energy_per_sample_j: null;
+  gradient: GradientStats;
+}
+
+export type SweepResult = SampledResult | GradientResult;
+
+/** One line for progress bars. */
+export function resultSummary(r: SweepResult): string {
+  return r.action === 'gradient' ? `grad cosine ${r.gradient.cosine.toFixed(3)}` : `FD ${r.metrics.fd.toFixed(2)}`;
+}
+
+export function readResults(dir: string): Map<string, SweepResult> {
+  return readKeyedJsonl<SweepResult>(join(dir, 'results.jsonl'));
+}
