@@ -1,13 +1,16 @@
 /**
- * Float32 WebAssembly SIMD kernels of the relaxation (PERF-NOTES.md): one fused network
- * evaluation per tile of 8 samples, the paper dynamics (T steps of eps) and the per-sample
- * vector work of Anderson acceleration. Compiled twice by asc: with relaxed SIMD (FMA) and
- * without (mul+add), selected at compile time through ASC_FEATURE_RELAXED_SIMD.
+ * Float32 WebAssembly SIMD kernels of the relaxation, the hot loops of WasmEngine (the float64
+ * engines are the reference its tests check them against): one fused network evaluation per
+ * tile of 8 samples, the paper dynamics (T steps of eps), the per-sample vector work of
+ * Anderson acceleration and the chip transients. Compiled twice by asc: with relaxed SIMD (FMA)
+ * and without (mul+add), selected at compile time through ASC_FEATURE_RELAXED_SIMD.
  *
  * No allocation and no static data: the module runs on a shared imported memory whose whole
- * layout is decided by src/solvers/wasm-engine.ts and described by a context block at `ctx`
- * (offsets below must match CTX in wasm-engine.ts). Vector constants live in that block and
- * are loaded where used (V8 rebuilds splat constants inside loops otherwise).
+ * layout is decided by src/solvers/wasm-layout.ts and described by a context block at `ctx`.
+ * The block's offsets come from one table, src/solvers/kernel-layout.json: CTX in
+ * wasm-layout.ts is read from it, and ./layout.ts, imported below, is generated from it by
+ * scripts/gen-kernel-layout.mjs. Vector constants live in that block and are loaded where
+ * used (V8 rebuilds splat constants inside loops otherwise).
  *
  * Per-sample layout inside a slot (byte offsets read from ctx, 64-byte aligned):
  *   S [x|h1|h2] (N), XT, XG (nx), G = grad F (N), D = [rho'(h1)|rho'(h2)] (n1+n2),
@@ -17,71 +20,14 @@
  * sample's result does not depend on which slot, tile or thread computes it.
  */
 
-// ---- context block (byte offsets) ----
-const C_NX = 0;
-const C_N1 = 4;
-const C_N2 = 8;
-const C_N = 12;
-const C_PA1 = 16; // packed [W0 | W1^T], n1/8 panels of (nx+n2) x 8
-const C_PA2 = 20; // packed [W0^T ; W1], (nx+n2)/8 panels of n1 x 8
-const C_BA1 = 24; // b0 (n1)
-const C_BA2 = 28; // [bx | b1] (nx + n2)
-const C_CLAMPX = 32;
-const C_STRIDE = 36;
-const C_M = 40;
-const O_S = 48;
-const O_XT = 52;
-const O_XG = 56;
-const O_G = 60;
-const O_D = 64;
-const O_A = 68;
-const O_R = 72; // rho of [h1|h2] (n1+n2), for the energy
-const O_FP = 80;
-const O_GMP = 84;
-const O_BEST = 88;
-const O_DF = 92;
-const O_DG = 96;
-const O_GRAM = 100;
-const O_RHS = 104;
-const O_SOLVE = 108;
-const O_RES = 112;
-const O_SPREV = 116; // last accepted iterate (energy safeguard backtracking)
-const C_REG = 120; // f64: Tikhonov factor of the Anderson normal equations
-// Chip transient (chipRun): pointers to per-unit float32 vectors (zero on padded units).
-const C_OFF = 128; // activation input offset (n1+n2)
-const C_GAIN = 132; // activation gain (n1+n2)
-const C_KL = 136; // G_L,n / G_unit (N)
-const C_KS = 140; // G_spring,j / G_unit (nx)
-const C_KNB = 144; // signed beta kappa x nudge gain (nx)
-const C_HR = 148; // h G_unit / C_n: one step's drift per unit of force (N)
-const C_SIG = 152; // sigma_n sqrt(h): one step's noise std (N; 0 on a clamped x)
-const C_PL = 156; // power weights / G_unit: leak (N)
-const C_PS = 160; // spring (nx)
-const C_PX = 164; // crossbar columns driven by x (nx)
-const C_PN = 168; // |beta kappa| nudge gain (nx)
-const C_PR = 172; // crossbar lines driven by rho(h) (n1+n2)
-
-const V_ONE = 256;
-const V_TWO = 272;
-const V_TEN = 288;
-const V_FIFTH = 304; // 0.2
-const V_ZERO = 320;
-const V_EXPLO = 336;
-const V_EXPHI = 352;
-const V_LOG2E = 368;
-const V_NLN2HI = 384;
-const V_NLN2LO = 400;
-const V_E0 = 416;
-const V_E1 = 432;
-const V_E2 = 448;
-const V_E3 = 464;
-const V_E4 = 480;
-const V_E5 = 496;
-const V_MAGIC = 608; // 2^23 + 127
-const V_LAMBDA = 624;
-const V_BK = 640;
-const V_NEGEPS = 656;
-const V_SIGN = 672; // 0x80000000
+// ---- context block: byte offsets from ctx, generated from src/solvers/kernel-layout.json ----
+import {
+  C_NX, C_N1, C_N2, C_N, C_PA1, C_PA2, C_BA1, C_BA2, C_CLAMPX, C_STRIDE, C_M, O_S, O_XT, O_XG, O_G,
+  O_D, O_A, O_R, O_FP, O_GMP, O_BEST, O_DF, O_DG, O_GRAM, O_RHS, O_SOLVE, O_RES, O_SPREV, C_REG,
+  C_OFF, C_GAIN, C_KL, C_KS, C_KNB, C_HR, C_SIG, C_PL, C_PS, C_PX, C_PN, C_PR, V_ONE, V_TWO, V_TEN,
+  V_FIFTH, V_ZERO, V_EXPLO, V_EXPHI, V_LOG2E, V_NLN2HI, V_NLN2LO, V_E0, V_E1, V_E2, V_E3, V_E4,
+  V_E5, V_MAGIC, V_LAMBDA, V_BK, V_NEGEPS, V_SIGN
+} from './layout';
 
 @inline function ld(ctx: usize, off: usize): i32 {
   return load<i32>(ctx + off);

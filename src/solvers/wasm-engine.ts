@@ -126,7 +126,13 @@ function writeConstants(mem: ArrayBuffer | SharedArrayBuffer, ctx: number): void
   v(CTX.V_LOG2E, 1.44269504088896341);
   v(CTX.V_NLN2HI, -0.693359375);
   v(CTX.V_NLN2LO, 2.12194440e-4);
-  [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].forEach((c, k) => v(CTX.V_E0 + 16 * k, c));
+  // Cephes expf polynomial, coefficients of r^5 .. r^0.
+  v(CTX.V_E0, 1.9875691500e-4);
+  v(CTX.V_E1, 1.3981999507e-3);
+  v(CTX.V_E2, 8.3334519073e-3);
+  v(CTX.V_E3, 4.1665795894e-2);
+  v(CTX.V_E4, 1.6666665459e-1);
+  v(CTX.V_E5, 5.0000001201e-1);
   v(CTX.V_MAGIC, 2 ** 23 + 127);
   i.fill(0x80000000 | 0, CTX.V_SIGN / 4, CTX.V_SIGN / 4 + 4);
 }

@@ -3,20 +3,18 @@
  * from wasm-engine.ts so the workers load nothing but this (and the kernels).
  */
 import type { Dims } from '../circuit/params.js';
+import table from './kernel-layout.json' with { type: 'json' };
 
-/** Context block offsets (bytes); must match the constants at the top of assembly/relax.ts. */
-export const CTX = {
-  NX: 0, N1: 4, N2: 8, N: 12, PA1: 16, PA2: 20, BA1: 24, BA2: 28, CLAMPX: 32, STRIDE: 36, M: 40,
-  O_S: 48, O_XT: 52, O_XG: 56, O_G: 60, O_D: 64, O_A: 68, O_R: 72, O_FP: 80, O_GMP: 84,
-  O_BEST: 88, O_DF: 92, O_DG: 96, O_GRAM: 100, O_RHS: 104, O_SOLVE: 108, O_RES: 112, O_SPREV: 116, REG: 120,
-  OFF: 128, GAIN: 132, KL: 136, KS: 140, KNB: 144, HR: 148, SIG: 152, PL: 156, PS: 160, PX: 164, PN: 168, PR: 172,
-  V_ONE: 256, V_TWO: 272, V_TEN: 288, V_FIFTH: 304, V_ZERO: 320, V_EXPLO: 336, V_EXPHI: 352,
-  V_LOG2E: 368, V_NLN2HI: 384, V_NLN2LO: 400, V_E0: 416, V_MAGIC: 608,
-  V_LAMBDA: 624, V_BK: 640, V_NEGEPS: 656, V_SIGN: 672,
-  /** i32 work counter (outside the kernel's part of the block). */
-  COUNTER: 1024,
-  SIZE: 2048,
-} as const;
+type Entry = keyof typeof table.entries;
+
+/**
+ * Context block offsets (bytes) and its SIZE, from kernel-layout.json: the table
+ * assembly/layout.ts (the kernels' copy) is generated from by scripts/gen-kernel-layout.mjs.
+ */
+export const CTX: Readonly<Record<Entry | 'SIZE', number>> = {
+  ...(Object.fromEntries(Object.entries(table.entries).map(([name, e]) => [name, e.offset])) as Record<Entry, number>),
+  SIZE: table.size,
+};
 
 /** Per-unit vectors of a chip transient, each N floats at chipv + 4 N k (CTX pointer of the same name). */
 export const CHIP_VECTORS = ['OFF', 'GAIN', 'KL', 'KS', 'KNB', 'HR', 'SIG', 'PL', 'PS', 'PX', 'PN', 'PR'] as const;
