@@ -1,12 +1,50 @@
-/** Library entry: the building blocks behind the gradep CLI. */
-export * from './dynamics/network.js';
-export * from './solvers/relax.js';
-export * from './solvers/engine.js';
-export * from './learning/gradep.js';
-export * from './learning/exact-grad.js';
-export * from './learning/checkpoint.js';
-export * from './flow/sample.js';
-export * from './flow/batch.js';
-export * from './circuit/spec.js';
-export * from './experiments/train.js';
-export * from './metrics/quality.js';
+/**
+ * gradep as a library: the building blocks behind the CLI, in the order data flows through
+ * them (docs/api.md has a worked example, docs/architecture.md the layout).
+ */
+
+// Spec: circuit files (devices and analyses), the network's shape and weights, phases.
+export { CIRCUIT_FORMAT, CIRCUIT_SCHEMA, DEFAULT_CIRCUIT_FILE, loadCircuit, tauOf, validateCircuit, type AnalysisSpec, type CircuitSpec, type DeviceSpec } from './circuit/spec.js';
+export { cloneParams, dimsOf, PAPER_DIMS, PARAM_NAMES, paramCount, stateSize, zeroParams, type Dims, type ParamName, type Params } from './circuit/params.js';
+export { freeStart, nudgeTargets, type Phase } from './circuit/phase.js';
+export { DEFAULT_EQUILIBRIUM, PAPER_RELAX, type EquilibriumOptions, type PaperOptions, type RelaxMethod, type RelaxSpec, type TransientOptions, type TransientSettings } from './circuit/analysis.js';
+export { loadDigits, type DigitSet } from './data/optdigits.js';
+
+// Build: a circuit spec made runnable; realised chips and their programming.
+export { buildChip, buildSimulation, dimsOfCircuit, relaxSpecOf, transientOf, type RelaxMethodName, type Simulation } from './build/build.js';
+export { chipParams, effectiveWeights, programWeights, realiseChip, type Chip, type EffectiveWeights } from './chip/chip.js';
+export { dac, measure } from './chip/measure.js';
+
+// Model: the ideal network's kernels and a realised chip's circuit equations.
+export { accumulateEnergyParamGrad, computeDrives, energyGdVelocity, energyOf, freeEnergyOf, gradFromDrives, Scratch, type NeuronActivation } from './dynamics/network.js';
+export { rho, rhoAndDeriv, rhoPrime } from './dynamics/activation.js';
+export { CircuitModel, K_BOLTZMANN } from './dynamics/circuit.js';
+
+// Engines: where phases relax (close an engine when done: it holds worker threads).
+export { createEngine, LocalEngine, type RelaxEngine } from './solvers/engine.js';
+export { openEngine, type EngineKind } from './solvers/fast-engine.js';
+export { relaxEquilibrium, relaxPaper, type RelaxStats } from './solvers/relax.js';
+export { relaxTransient, type TransientStats } from './solvers/transient.js';
+
+// Learning: gradient estimates (ideal and in situ), exact gradients, optimiser, checkpoints, training.
+export { estimateColumns, type GradientEstimate, type PhaseStats } from './learning/estimate.js';
+export { flowMse, gradepEstimate, type GradEPConfig } from './learning/gradep.js';
+export { insituEstimate, insituEstimator, localGradient } from './learning/insitu.js';
+export { compareGrads, exactFlowGradient } from './learning/exact-grad.js';
+export { initParams } from './learning/init.js';
+export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type Checkpoint, type TrainHyper } from './learning/checkpoint.js';
+export { PAPER_RECIPE, runTraining, type StepRow, type TrainEvent, type TrainOptions } from './experiments/train.js';
+
+// Flow matching and generation: ideal, on a chip, and fully analogue.
+export { BatchPrefetcher, drawFlowBatch, type FlowBatch, type Pairing } from './flow/batch.js';
+export { eulerEvaluations, generate, generateSnapshots, velocity, type SampleOptions, type SampleResult, type VelocityMode } from './flow/sample.js';
+export { generateOnChip, type ChipSampleOptions, type ChipSampleResult } from './flow/sample-chip.js';
+export { generateAnalogue, type AnalogueOptions } from './flow/analogue.js';
+
+// Metrics: sample quality against the data, with reference rows.
+export { evaluateSamples, referenceRows, type QualityMetrics, type QualityOptions } from './metrics/quality.js';
+
+// Experiments and reports: sweeps over circuit fields, and their figures.
+export { collectSweep, loadSweep, parseShard, readResults, runSweep, sweepPoints, type SweepPoint, type SweepResult, type SweepSpec } from './experiments/sweep/index.js';
+export { relaxOnChip } from './experiments/relax-chip.js';
+export { writeSweepReport } from './report/sweep-report.js';

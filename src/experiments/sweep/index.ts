@@ -14,4 +14,3 @@ export { type GradientResult, type GradientStats, readResults, resultSummary, ty
 export { runSweep, type SweepEvent } from './runner.js';
 export { resolveInput, SWEEP_ACTIONS, SWEEP_FORMAT, SWEEP_SCHEMA, type SweepAction, type SweepSpec } from './spec.js';
 export { expandVary } from './vary.js';
-export { loadCircuit } from '../../circuit/spec.js';
