@@ -16,6 +16,7 @@
  * per sqrt(second); an isolated RC node then has Var(V) = k_B T / C (equipartition).
  */
 import { rhoAndDeriv } from './activation.js';
+import { crossbarDrives } from './network.js';
 import type { Dims } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
 import { type Chip, effectiveWeights, type EffectiveWeights } from '../chip/chip.js';
@@ -38,6 +39,8 @@ export class CircuitModel {
   readonly s1col: Float64Array;
   readonly s1row: Float64Array;
   private readonly rd: Float64Array;
+  /** rho, rho' of h2: a view of rd past h1. */
+  private readonly rd2: Float64Array;
   private readonly a1: Float64Array;
   private readonly a2: Float64Array;
   private readonly ax: Float64Array;
@@ -83,6 +86,7 @@ export class CircuitModel {
       this.sigma[n] = Math.sqrt(2 * K_BOLTZMANN * tEff * gTot) / (chip.C[n] * this.vUnit);
     }
     this.rd = new Float64Array(2 * (n1 + n2));
+    this.rd2 = this.rd.subarray(2 * n1);
     this.a1 = new Float64Array(n1);
     this.a2 = new Float64Array(n2);
     this.ax = new Float64Array(nx);
@@ -115,28 +119,7 @@ export class CircuitModel {
       rd[2 * i] *= gain[i];
       rd[2 * i + 1] *= gain[i];
     }
-    const bias = chip.bias;
-    ax.set(bias.bx);
-    for (let i = 0; i < n1; i++) {
-      const row = i * nx;
-      const r = rd[2 * i];
-      let acc = bias.b0[i];
-      for (let j = 0; j < nx; j++) {
-        acc += W0f[row + j] * y[yo + j];
-        ax[j] += W0b[row + j] * r;
-      }
-      a1[i] = acc;
-    }
-    for (let k = 0; k < n2; k++) {
-      const row = k * n1;
-      const r = rd[2 * (n1 + k)];
-      let acc = bias.b1[k];
-      for (let i = 0; i < n1; i++) {
-        acc += W1f[row + i] * rd[2 * i];
-        a1[i] += W1b[row + i] * r;
-      }
-      a2[k] = acc;
-    }
+    crossbarDrives(this.d, W0f, W0b, W1f, W1b, chip.bias, y, yo, rd, this.rd2, ax, a1, a2);
     const gu = this.gUnit;
     const GL = chip.GL;
     const invC = this.invC;

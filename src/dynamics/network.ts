@@ -40,18 +40,39 @@ export function computeDrives(p: Params, d: Dims, s: Float64Array, off: number, 
   const { rd1, rd2, ax, a1, a2 } = sc;
   for (let i = 0; i < n1; i++) rhoAndDeriv(s[o1 + i], rd1, 2 * i);
   for (let k = 0; k < n2; k++) rhoAndDeriv(s[o2 + k], rd2, 2 * k);
-  const W0 = p.W0;
-  const W1 = p.W1;
-  ax.set(p.bx);
+  crossbarDrives(d, p.W0, p.W0, p.W1, p.W1, p, s, off, rd1, rd2, ax, a1, a2);
+}
+
+/**
+ * The crossbar products of one sample, given rho (even slots of rd1, rd2):
+ *   ax = bx + W0b^T rho(h1),  a1 = W0f x + b0 + W1b^T rho(h2),  a2 = W1f rho(h1) + b1.
+ * The ideal network has W_f = W_b = W; a chip's forward and backward paths may differ.
+ */
+export function crossbarDrives(
+  d: Dims,
+  W0f: Float64Array,
+  W0b: Float64Array,
+  W1f: Float64Array,
+  W1b: Float64Array,
+  bias: Pick<Params, 'b0' | 'b1' | 'bx'>,
+  s: Float64Array,
+  off: number,
+  rd1: Float64Array,
+  rd2: Float64Array,
+  ax: Float64Array,
+  a1: Float64Array,
+  a2: Float64Array,
+): void {
+  const { nx, n1, n2 } = d;
+  ax.set(bias.bx);
   // a1 = W0 x + b0, and ax += W0^T r1 in the same pass over W0.
   for (let i = 0; i < n1; i++) {
     const row = i * nx;
     const r = rd1[2 * i];
-    let acc = p.b0[i];
+    let acc = bias.b0[i];
     for (let j = 0; j < nx; j++) {
-      const w = W0[row + j];
-      acc += w * s[off + j];
-      ax[j] += w * r;
+      acc += W0f[row + j] * s[off + j];
+      ax[j] += W0b[row + j] * r;
     }
     a1[i] = acc;
   }
@@ -59,11 +80,10 @@ export function computeDrives(p: Params, d: Dims, s: Float64Array, off: number, 
   for (let k = 0; k < n2; k++) {
     const row = k * n1;
     const r = rd2[2 * k];
-    let acc = p.b1[k];
+    let acc = bias.b1[k];
     for (let i = 0; i < n1; i++) {
-      const w = W1[row + i];
-      acc += w * rd1[2 * i];
-      a1[i] += w * r;
+      acc += W1f[row + i] * rd1[2 * i];
+      a1[i] += W1b[row + i] * r;
     }
     a2[k] = acc;
   }
