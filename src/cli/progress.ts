@@ -1,3 +1,8 @@
+import { fmtTime } from '../util/time.js';
+
+// Re-exported so the commands keep one import for progress and durations.
+export { fmtTime };
+
 /**
  * A progress bar on stderr: redrawn in place on a terminal, a line every few seconds
  * otherwise (so CI logs stay short). Physics never prints; the CLI draws runners' events.
@@ -29,10 +34,4 @@ export class Progress {
       process.stderr.write(`${text}\n`);
     }
   }
-}
-
-export function fmtTime(s: number): string {
-  if (s < 60) return `${s.toFixed(1)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

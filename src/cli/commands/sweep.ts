@@ -1,0 +1,66 @@
+/** `gradep sweep FILE` (run a hardware sweep, or list its points) and `gradep sweep collect DIR... --out DIR`. */
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { collectSweep, loadSweep, parseShard, resultSummary, runSweep, sweepPoints } from '../../experiments/sweep/index.js';
+import { GradepError } from '../../util/errors.js';
+import { openEngine } from '../../solvers/fast-engine.js';
+import { engineKind, threadsOf } from '../engine.js';
+import { intIn } from '../io.js';
+import { out } from '../output.js';
+import { Progress } from '../progress.js';
+
+interface SweepFlags {
+  out?: string;
+  quick?: boolean;
+  jobs: number;
+  shard?: string;
+  list?: boolean;
+  json?: boolean;
+}
+
+function collect(dirs: string[], flags: SweepFlags): void {
+  if (!flags.out) throw new GradepError('--out: missing, allowed a directory for the merged results');
+  if (dirs.length === 0) throw new GradepError('collect: no shard directories given');
+  const rows = collectSweep(dirs, resolve(flags.out));
+  out(Boolean(flags.json), { out: flags.out, points: rows.length }, () => `collected ${rows.length} points into ${join(flags.out as string, 'results.jsonl')}`);
+}
+
+async function sweep(file: string, flags: SweepFlags, cmd: Command): Promise<void> {
+  const spec = loadSweep(file, { quick: Boolean(flags.quick) });
+  spec.engine = engineKind(cmd);
+  if (flags.list) {
+    const pts = sweepPoints(spec, file).map((p) => ({ index: p.index, key: p.key, overrides: p.overrides, action: p.action, chip_seed: p.chip_seed }));
+    out(Boolean(flags.json), { points: pts }, () => pts.map((p) => `${p.index}\t${p.key}\t${p.action}\tchip ${p.chip_seed}\t${JSON.stringify(p.overrides)}`).join('\n'));
+    return;
+  }
+  const shard = parseShard(flags.shard);
+  const outDir = resolve(flags.out ?? join('runs', 'sweeps', spec.name));
+  // Parallel points share the cores: each gets its own engine with cores / jobs threads.
+  const threads = Math.max(1, Math.floor((threadsOf(cmd) ?? availableParallelism()) / flags.jobs));
+  const bar = new Progress('sweep', 1, Boolean(flags.json));
+  const t0 = performance.now();
+  const rows = await runSweep(spec, file, outDir, shard, flags.jobs, () => openEngine(spec.engine ?? 'fast', threads), (e) => {
+    bar.setTotal(e.total);
+    bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: ${resultSummary(e.result)}${e.cached ? ' (cached)' : ''}`);
+  });
+  out(Boolean(flags.json), { out: outDir, shard, points: rows.length, seconds: (performance.now() - t0) / 1000 }, () => `${rows.length} point(s) in ${join(outDir, 'results.jsonl')}`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('sweep')
+    .description('run a hardware sweep (experiments/sweep-*.json): every point (grid x action x chip seed) trained in situ, transferred, fine-tuned or its gradient measured; sampled on the chip and scored; results in DIR/results.jsonl, resumable; `gradep sweep collect DIR... --out DIR` merges shards')
+    .argument('<file>', 'sweep file, or "collect" followed by shard directories')
+    .argument('[dirs...]', 'with "collect": the shard directories')
+    .option('--out <dir>', 'output directory (default: runs/sweeps/<name>, with --quick runs/sweeps/<name>-quick)')
+    .option('--quick', 'apply the file\'s "quick" object (reduced budgets and vary entries); the sweep is named <name>-quick')
+    .option('--jobs <n>', 'points run at once (each with threads = cores / jobs)', intIn('--jobs', 1, 64), 1)
+    .option('--shard <i/N>', 'run only the points with index % N == i')
+    .option('--list', 'print the points (index, key, overrides, action, chip seed) and exit')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, dirs: string[], flags: SweepFlags, cmd: Command) => {
+      if (file === 'collect') collect(dirs, flags);
+      else await sweep(file, flags, cmd);
+    });
+}
