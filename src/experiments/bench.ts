@@ -63,7 +63,50 @@ function benchWeights(): { p: Params; source: string } {
   return { p: initParams(PAPER_DIMS, 1), source: 'paper initialisation (seed 1)' };
 }
 
+/** Run every measurement in a fixed order and return the bench JSON document. */
 export async function runBench(o: BenchOptions): Promise<Record<string, unknown>> {
+  const c = benchSetup(o);
+  const steps = await benchTrainingSteps(c);
+  const kern = await benchKernelAndSampling(c);
+  const sde = await benchTransients(c, kern.bt);
+  const chip = await benchInsitu(c, sde.reram, sde.chip);
+  const flops = flopsPerSampleStep(c.d) * c.B * 300;
+  const { eq } = c;
+  const { eqStats, looseStats, exStats } = steps;
+  return {
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    engine: o.engineName,
+    threads: o.engine.threads,
+    quick: o.quick,
+    batch: c.B,
+    weights: c.source,
+    paper_step_seconds: steps.eqS,
+    pairing_seconds: steps.pairS,
+    pairing_note: 'batch draw with exact OT pairing; overlapped with the previous step by the prefetch worker during training, so not part of paper_step_seconds',
+    paper_step_residual_max: Math.max(eqStats.free.residualMax, eqStats.plus.residualMax, eqStats.minus.residualMax),
+    paper_step_iterations_mean: { free: eqStats.free.iterationsMean, plus: eqStats.plus.iterationsMean, minus: eqStats.minus.iterationsMean },
+    paper_step_tol: eq.equilibrium.tol,
+    paper_step_seconds_tol_1e4: steps.looseS,
+    paper_step_residual_max_tol_1e4: Math.max(looseStats.free.residualMax, looseStats.plus.residualMax, looseStats.minus.residualMax),
+    paper_step_seconds_exact: steps.exS,
+    paper_step_exact_residual_max: Math.max(exStats.free.residualMax, exStats.plus.residualMax, exStats.minus.residualMax),
+    relax_seconds_300: kern.relaxS,
+    relax_gflops: flops / kern.relaxS / 1e9,
+    relax_gflops_per_thread: flops / kern.relaxS / 1e9 / o.engine.threads,
+    sample_seconds_100: kern.sampleS,
+    sde_node_steps_per_second: (sde.Bs * sde.N * sde.sdeSteps) / sde.sdeS,
+    sde_node_steps_per_second_float64_1_thread: (sde.Br * sde.N * sde.sdeSteps) / sde.refS,
+    insitu_step_seconds: chip.insituS,
+    insitu_step_batch: chip.Bi,
+    insitu_step_note: 'ReRAM preset: 30 ns free + 2 x 10 ns nudged phases, stochastic Heun at 0.1 ns, thermal noise, DAC/ADC, local update',
+    chip_sample_seconds: chip.chipSampleS,
+    chip_sample_n: chip.nChip,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/** What every measurement shares: sizes, repetitions, data, weights and the relaxation settings. */
+function benchSetup(o: BenchOptions) {
   const d = PAPER_DIMS;
   const reps = o.quick ? 1 : 3;
   const B = o.quick ? 256 : 1797;
@@ -73,6 +116,13 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const eq: RelaxSpec = relaxSpecOf(loadCircuit(DEFAULT_CIRCUIT_FILE), 'equilibrium');
   const loose: RelaxSpec = { ...eq, equilibrium: { ...eq.equilibrium, tol: 1e-4 } };
   const exact: RelaxSpec = { ...eq, method: 'paper' };
+  return { o, d, reps, B, data, p, source, eq, loose, exact };
+}
+type BenchCtx = ReturnType<typeof benchSetup>;
+
+/** OT batch draw, then one full training step with the equilibrium (tol as set and 1e-4) and paper-exact relaxation. */
+async function benchTrainingSteps(c: BenchCtx) {
+  const { o, d, reps, B, data, p, eq, loose, exact } = c;
   const cfg = (relax: RelaxSpec) => ({ lambda: 15, alpha: 2, beta: 1.25e-3, relax });
   // One training step: three phases + local update + Adam. The batch with its OT pairing is
   // drawn by the prefetch worker during the previous step in training, so it is timed apart.
@@ -105,7 +155,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const exS = await minTime(o.quick ? 1 : 2, async () => {
     exStats = await step(exact);
   });
-  // Relaxation kernels alone: one 300-step free phase at the batch.
+  return { pairS, eqS, eqStats, looseS, looseStats, exS, exStats };
+}
+
+/** Relaxation kernels alone (one 300-step free phase at the batch), then sampling 100 digits. */
+async function benchKernelAndSampling(c: BenchCtx) {
+  const { o, d, reps, B, data, p, eq, exact } = c;
   o.onProgress?.('relaxation kernel');
   const bt = drawFlowBatch(data.images, data.n, d.nx, B, 'independent', 0, 1);
   const relaxS = await minTime(reps, async () => {
@@ -115,7 +170,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const sampleS = await minTime(o.quick ? 1 : 2, async () => {
     await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0 });
   });
-  // Noisy transient (Heun, thermal noise) on the ReRAM preset.
+  return { bt, relaxS, sampleS };
+}
+
+/** Noisy transient (Heun, thermal noise) on the ReRAM preset with the engine, and its float64 reference. */
+async function benchTransients(c: BenchCtx, bt: { xt: Float64Array }) {
+  const { o, d, reps, p } = c;
   o.onProgress?.('SDE transient');
   const reram = loadCircuit(packagePath('circuits', 'reram.json'));
   const chip = realiseChip(reram, d, 0);
@@ -135,6 +195,12 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     const s = freeStart(d, bt.xt.subarray(0, Br * d.nx), Br);
     relaxTransient(model, s, { lambda: reram.spring.lambda, xt: bt.xt.subarray(0, Br * d.nx), xtarget: null, betaKappa: 0 }, { solver: 'heun', dt: reram.transient.dt, duration, window: 0, seed: 0, stream: ['bench'], rtol: 1e-6, atol: 1e-9, settleTol: 1e-3 }, 0, Br);
   });
+  return { reram, chip, Bs, N, sdeSteps, sdeS, Br, refS };
+}
+
+/** One in-situ GradEP step and sampling on the realised ReRAM chip. */
+async function benchInsitu(c: BenchCtx, reram: ReturnType<typeof loadCircuit>, chip: ReturnType<typeof realiseChip>) {
+  const { o, d, reps, data, p } = c;
   // One in-situ GradEP step on the ReRAM chip (30 ns free + 2 x 10 ns nudged, Heun, noise,
   // DAC/ADC) at batch 64: the unit of cost of in-situ sweep points.
   o.onProgress?.('in-situ step');
@@ -149,35 +215,5 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const chipSampleS = await minTime(1, async () => {
     await generateOnChip(o.engine, buildSimulation(reram, 'transient'), chip, p, { mode: 'energy_gd', n: nChip, t1: 1.0, dt: 0.01, seed: 0 });
   });
-  const flops = flopsPerSampleStep(d) * B * 300;
-  return {
-    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
-    engine: o.engineName,
-    threads: o.engine.threads,
-    quick: o.quick,
-    batch: B,
-    weights: source,
-    paper_step_seconds: eqS,
-    pairing_seconds: pairS,
-    pairing_note: 'batch draw with exact OT pairing; overlapped with the previous step by the prefetch worker during training, so not part of paper_step_seconds',
-    paper_step_residual_max: Math.max(eqStats.free.residualMax, eqStats.plus.residualMax, eqStats.minus.residualMax),
-    paper_step_iterations_mean: { free: eqStats.free.iterationsMean, plus: eqStats.plus.iterationsMean, minus: eqStats.minus.iterationsMean },
-    paper_step_tol: eq.equilibrium.tol,
-    paper_step_seconds_tol_1e4: looseS,
-    paper_step_residual_max_tol_1e4: Math.max(looseStats.free.residualMax, looseStats.plus.residualMax, looseStats.minus.residualMax),
-    paper_step_seconds_exact: exS,
-    paper_step_exact_residual_max: Math.max(exStats.free.residualMax, exStats.plus.residualMax, exStats.minus.residualMax),
-    relax_seconds_300: relaxS,
-    relax_gflops: flops / relaxS / 1e9,
-    relax_gflops_per_thread: flops / relaxS / 1e9 / o.engine.threads,
-    sample_seconds_100: sampleS,
-    sde_node_steps_per_second: (Bs * N * sdeSteps) / sdeS,
-    sde_node_steps_per_second_float64_1_thread: (Br * N * sdeSteps) / refS,
-    insitu_step_seconds: insituS,
-    insitu_step_batch: Bi,
-    insitu_step_note: 'ReRAM preset: 30 ns free + 2 x 10 ns nudged phases, stochastic Heun at 0.1 ns, thermal noise, DAC/ADC, local update',
-    chip_sample_seconds: chipSampleS,
-    chip_sample_n: nChip,
-    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-  };
+  return { Bi, insituS, nChip, chipSampleS };
 }

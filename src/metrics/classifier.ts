@@ -14,7 +14,7 @@
  * their own seeded stream (Rng(seed, 'evaluator', ...)).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadDigits } from '../data/optdigits.js';
+import { loadDigits, type DigitSet } from '../data/optdigits.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
@@ -245,30 +245,102 @@ export function accuracy(weights: EvaluatorWeights, images: Float64Array, labels
  * >= 0.9 from ~26% to ~2%, at the price of fewer confident real digits (tes: 88% -> 86%).
  */
 export function trainEvaluator(seed = 0, opts: TrainEvaluatorOptions = {}): EvaluatorWeights {
-  const H = opts.hidden ?? 64;
-  const epochs = opts.epochs ?? 40;
-  const B = opts.batch ?? 32;
-  const lr0 = opts.lr ?? 5e-3;
-  const wd = opts.weightDecay ?? 1e-2;
-  const shiftProb = opts.shiftProb ?? 0.15;
-  const noiseStd = opts.noiseStd ?? 0.1;
-  const rotate = ((opts.rotateDeg ?? 10) * Math.PI) / 180;
-  const scaleJitter = opts.scaleJitter ?? 0.1;
-  const translate = opts.translatePx ?? 0.5;
-  const outlierFrac = opts.outlierFrac ?? 0.05;
-  const affine = rotate > 0 || scaleJitter > 0 || translate > 0;
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const eps = 1e-8;
-
+  const cfg = trainConfig(opts);
   const tra = loadDigits('tra');
   const tes = loadDigits('tes');
   const initRng = new Rng(seed, 'evaluator', 'init');
   const shuffleRng = new Rng(seed, 'evaluator', 'shuffle');
   const augRng = new Rng(seed, 'evaluator', 'augment');
   const outRng = new Rng(seed, 'evaluator', 'outliers');
+  const st = newTrainState(cfg, tra, initRng, augRng, outRng);
+  const stepsPerEpoch = Math.ceil(tra.n / cfg.B);
+  const totalSteps = cfg.epochs * stepsPerEpoch;
+  for (let ep = 0; ep < cfg.epochs; ep++) {
+    shuffleRng.shuffle(st.order);
+    for (let s0 = 0; s0 < tra.n; s0 += cfg.B) {
+      const bs = Math.min(cfg.B, tra.n - s0);
+      st.grad.fill(0);
+      for (let b = 0; b < bs; b++) accumulateExample(st, st.order[s0 + b], b, bs);
+      adamwStep(st, totalSteps);
+    }
+  }
+  return packWeights(st, seed, tra, tes);
+}
 
-  // Parameters in one flat vector: [W1 | b1 | W2 | b2]; Glorot-style init, zero biases.
+/** Hyperparameters of trainEvaluator with defaults filled in. */
+interface TrainConfig {
+  H: number;
+  epochs: number;
+  B: number;
+  lr0: number;
+  wd: number;
+  shiftProb: number;
+  noiseStd: number;
+  rotate: number;
+  scaleJitter: number;
+  translate: number;
+  outlierFrac: number;
+  affine: boolean;
+}
+
+/** Resolve the training options against their defaults. */
+function trainConfig(opts: TrainEvaluatorOptions): TrainConfig {
+  const rotate = ((opts.rotateDeg ?? 10) * Math.PI) / 180;
+  const scaleJitter = opts.scaleJitter ?? 0.1;
+  const translate = opts.translatePx ?? 0.5;
+  return {
+    H: opts.hidden ?? 64,
+    epochs: opts.epochs ?? 40,
+    B: opts.batch ?? 32,
+    lr0: opts.lr ?? 5e-3,
+    wd: opts.weightDecay ?? 1e-2,
+    shiftProb: opts.shiftProb ?? 0.15,
+    noiseStd: opts.noiseStd ?? 0.1,
+    rotate,
+    scaleJitter,
+    translate,
+    outlierFrac: opts.outlierFrac ?? 0.05,
+    affine: rotate > 0 || scaleJitter > 0 || translate > 0,
+  };
+}
+
+const ADAM_BETA1 = 0.9;
+const ADAM_BETA2 = 0.999;
+const ADAM_EPS = 1e-8;
+
+/** Everything one training run mutates: parameters, gradients, Adam moments, batch buffers. */
+interface TrainState {
+  cfg: TrainConfig;
+  tra: DigitSet;
+  augRng: Rng;
+  outRng: Rng;
+  // Parameters in one flat vector: [W1 | b1 | W2 | b2], and views into it.
+  theta: Float64Array;
+  W1: Float64Array;
+  b1: Float64Array;
+  W2: Float64Array;
+  b2: Float64Array;
+  // Gradient in the same layout.
+  grad: Float64Array;
+  gW1: Float64Array;
+  gb1: Float64Array;
+  gW2: Float64Array;
+  gb2: Float64Array;
+  m1: Float64Array;
+  m2: Float64Array;
+  decays: Uint8Array;
+  order: Int32Array;
+  xb: Float64Array;
+  hb: Float64Array;
+  pb: Float64Array;
+  dh: Float64Array;
+  /** Adam step counter. */
+  t: number;
+}
+
+/** Allocate the training state; Glorot-style init of the weights, zero biases. */
+function newTrainState(cfg: TrainConfig, tra: DigitSet, initRng: Rng, augRng: Rng, outRng: Rng): TrainState {
+  const { H, B } = cfg;
   const nW1 = H * N_PIXELS;
   const nW2 = N_CLASSES * H;
   const P = nW1 + H + nW2 + N_CLASSES;
@@ -280,101 +352,117 @@ export function trainEvaluator(seed = 0, opts: TrainEvaluatorOptions = {}): Eval
   initRng.fillNormal(W1, 0, 1 / Math.sqrt(N_PIXELS));
   initRng.fillNormal(W2, 0, 1 / Math.sqrt(H));
   const grad = new Float64Array(P);
-  const gW1 = grad.subarray(0, nW1);
-  const gb1 = grad.subarray(nW1, nW1 + H);
-  const gW2 = grad.subarray(nW1 + H, nW1 + H + nW2);
-  const gb2 = grad.subarray(nW1 + H + nW2);
-  const m1 = new Float64Array(P);
-  const m2 = new Float64Array(P);
   // Weight decay applies to weights, not biases.
   const decays = new Uint8Array(P);
   decays.fill(1, 0, nW1);
   decays.fill(1, nW1 + H, nW1 + H + nW2);
-
   const order = new Int32Array(tra.n);
   for (let i = 0; i < tra.n; i++) order[i] = i;
-  const xb = new Float64Array(B * N_PIXELS);
-  const hb = new Float64Array(B * H);
-  const pb = new Float64Array(B * N_CLASSES);
-  const dh = new Float64Array(H);
-  const stepsPerEpoch = Math.ceil(tra.n / B);
-  const totalSteps = epochs * stepsPerEpoch;
-  let t = 0;
+  return {
+    cfg, tra, augRng, outRng, theta, W1, b1, W2, b2, grad,
+    gW1: grad.subarray(0, nW1),
+    gb1: grad.subarray(nW1, nW1 + H),
+    gW2: grad.subarray(nW1 + H, nW1 + H + nW2),
+    gb2: grad.subarray(nW1 + H + nW2),
+    m1: new Float64Array(P),
+    m2: new Float64Array(P),
+    decays, order,
+    xb: new Float64Array(B * N_PIXELS),
+    hb: new Float64Array(B * H),
+    pb: new Float64Array(B * N_CLASSES),
+    dh: new Float64Array(H),
+    t: 0,
+  };
+}
 
-  for (let ep = 0; ep < epochs; ep++) {
-    shuffleRng.shuffle(order);
-    for (let s0 = 0; s0 < tra.n; s0 += B) {
-      const bs = Math.min(B, tra.n - s0);
-      grad.fill(0);
-      for (let b = 0; b < bs; b++) {
-        const idx = order[s0 + b];
-        // Outlier exposure: occasionally replace the digit by a non-digit with a uniform target.
-        const outlier = outlierFrac > 0 && outRng.uniform() < outlierFrac;
-        if (outlier) {
-          outlierInto(outRng, xb, b * N_PIXELS);
-        } else {
-          const dx = augRng.uniform() < shiftProb ? (augRng.uniform() < 0.5 ? -1 : 1) : 0;
-          const dy = augRng.uniform() < shiftProb ? (augRng.uniform() < 0.5 ? -1 : 1) : 0;
-          if (affine) {
-            const rot = rotate * (2 * augRng.uniform() - 1);
-            const sc = 1 + scaleJitter * (2 * augRng.uniform() - 1);
-            const tx = dx + translate * (2 * augRng.uniform() - 1);
-            const ty = dy + translate * (2 * augRng.uniform() - 1);
-            affineInto(tra.images, idx * N_PIXELS, rot, sc, tx, ty, xb, b * N_PIXELS);
-          } else {
-            shiftInto(tra.images, idx * N_PIXELS, dx, dy, xb, b * N_PIXELS);
-          }
-          for (let i = 0; i < N_PIXELS; i++) {
-            const v = xb[b * N_PIXELS + i] + noiseStd * augRng.normal();
-            xb[b * N_PIXELS + i] = v < -1 ? -1 : v > 1 ? 1 : v;
-          }
-        }
-        forward(W1, b1, W2, b2, H, xb, b * N_PIXELS, hb, b * H, pb, b * N_CLASSES);
-        // Cross-entropy gradient w.r.t. logits: p - onehot (averaged over the batch).
-        const y = tra.labels[idx];
-        dh.fill(0);
-        for (let k = 0; k < N_CLASSES; k++) {
-          const target = outlier ? 1 / N_CLASSES : k === y ? 1 : 0;
-          const g = (pb[b * N_CLASSES + k] - target) / bs;
-          gb2[k] += g;
-          const w = k * H;
-          for (let j = 0; j < H; j++) {
-            gW2[w + j] += g * hb[b * H + j];
-            dh[j] += g * W2[w + j];
-          }
-        }
-        for (let j = 0; j < H; j++) {
-          const hj = hb[b * H + j];
-          const g = dh[j] * (1 - hj * hj);
-          gb1[j] += g;
-          const w = j * N_PIXELS;
-          for (let i = 0; i < N_PIXELS; i++) gW1[w + i] += g * xb[b * N_PIXELS + i];
-        }
-      }
-      // AdamW step with cosine decay of the learning rate.
-      t++;
-      const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * (t - 1)) / totalSteps));
-      const c1 = 1 - Math.pow(beta1, t);
-      const c2 = 1 - Math.pow(beta2, t);
-      for (let q = 0; q < P; q++) {
-        const g = grad[q];
-        m1[q] = beta1 * m1[q] + (1 - beta1) * g;
-        m2[q] = beta2 * m2[q] + (1 - beta2) * g * g;
-        let upd = (m1[q] / c1) / (Math.sqrt(m2[q] / c2) + eps);
-        if (decays[q]) upd += wd * theta[q];
-        theta[q] -= lr * upd;
-      }
+/** Augment training image idx into batch slot b, forward it and add its gradient (batch of bs). */
+function accumulateExample(st: TrainState, idx: number, b: number, bs: number): void {
+  const outlier = augmentInto(st, idx, b);
+  const { H } = st.cfg;
+  const { W2, xb, hb, pb, dh, gW1, gb1, gW2, gb2 } = st;
+  forward(st.W1, st.b1, W2, st.b2, H, xb, b * N_PIXELS, hb, b * H, pb, b * N_CLASSES);
+  // Cross-entropy gradient w.r.t. logits: p - onehot (averaged over the batch).
+  const y = st.tra.labels[idx];
+  dh.fill(0);
+  for (let k = 0; k < N_CLASSES; k++) {
+    const target = outlier ? 1 / N_CLASSES : k === y ? 1 : 0;
+    const g = (pb[b * N_CLASSES + k] - target) / bs;
+    gb2[k] += g;
+    const w = k * H;
+    for (let j = 0; j < H; j++) {
+      gW2[w + j] += g * hb[b * H + j];
+      dh[j] += g * W2[w + j];
     }
   }
+  for (let j = 0; j < H; j++) {
+    const hj = hb[b * H + j];
+    const g = dh[j] * (1 - hj * hj);
+    gb1[j] += g;
+    const w = j * N_PIXELS;
+    for (let i = 0; i < N_PIXELS; i++) gW1[w + i] += g * xb[b * N_PIXELS + i];
+  }
+}
 
+/** Write an augmented copy of image idx (or an outlier) into batch slot b; true for an outlier. */
+function augmentInto(st: TrainState, idx: number, b: number): boolean {
+  const { cfg, augRng, outRng, xb } = st;
+  // Outlier exposure: occasionally replace the digit by a non-digit with a uniform target.
+  const outlier = cfg.outlierFrac > 0 && outRng.uniform() < cfg.outlierFrac;
+  if (outlier) {
+    outlierInto(outRng, xb, b * N_PIXELS);
+    return true;
+  }
+  const { shiftProb, rotate, scaleJitter, translate, noiseStd } = cfg;
+  const dx = augRng.uniform() < shiftProb ? (augRng.uniform() < 0.5 ? -1 : 1) : 0;
+  const dy = augRng.uniform() < shiftProb ? (augRng.uniform() < 0.5 ? -1 : 1) : 0;
+  if (cfg.affine) {
+    const rot = rotate * (2 * augRng.uniform() - 1);
+    const sc = 1 + scaleJitter * (2 * augRng.uniform() - 1);
+    const tx = dx + translate * (2 * augRng.uniform() - 1);
+    const ty = dy + translate * (2 * augRng.uniform() - 1);
+    affineInto(st.tra.images, idx * N_PIXELS, rot, sc, tx, ty, xb, b * N_PIXELS);
+  } else {
+    shiftInto(st.tra.images, idx * N_PIXELS, dx, dy, xb, b * N_PIXELS);
+  }
+  for (let i = 0; i < N_PIXELS; i++) {
+    const v = xb[b * N_PIXELS + i] + noiseStd * augRng.normal();
+    xb[b * N_PIXELS + i] = v < -1 ? -1 : v > 1 ? 1 : v;
+  }
+  return false;
+}
+
+/** One AdamW step on the accumulated gradient, with cosine decay of the learning rate. */
+function adamwStep(st: TrainState, totalSteps: number): void {
+  const { theta, grad, m1, m2, decays } = st;
+  const { lr0, wd } = st.cfg;
+  const beta1 = ADAM_BETA1;
+  const beta2 = ADAM_BETA2;
+  const eps = ADAM_EPS;
+  const t = ++st.t;
+  const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * (t - 1)) / totalSteps));
+  const c1 = 1 - Math.pow(beta1, t);
+  const c2 = 1 - Math.pow(beta2, t);
+  const P = theta.length;
+  for (let q = 0; q < P; q++) {
+    const g = grad[q];
+    m1[q] = beta1 * m1[q] + (1 - beta1) * g;
+    m2[q] = beta2 * m2[q] + (1 - beta2) * g * g;
+    let upd = (m1[q] / c1) / (Math.sqrt(m2[q] / c2) + eps);
+    if (decays[q]) upd += wd * theta[q];
+    theta[q] -= lr * upd;
+  }
+}
+
+/** The rounded, JSON-able weights with the accuracies of exactly what gets saved. */
+function packWeights(st: TrainState, seed: number, tra: DigitSet, tes: DigitSet): EvaluatorWeights {
   const w: EvaluatorWeights = {
     format: EVALUATOR_FORMAT,
     seed,
-    hidden: H,
-    W1: Array.from(W1, round7),
-    b1: Array.from(b1, round7),
-    W2: Array.from(W2, round7),
-    b2: Array.from(b2, round7),
+    hidden: st.cfg.H,
+    W1: Array.from(st.W1, round7),
+    b1: Array.from(st.b1, round7),
+    W2: Array.from(st.W2, round7),
+    b2: Array.from(st.b2, round7),
     accuracy_tes: 0,
     accuracy_tra: 0,
   };

@@ -92,65 +92,51 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
   const width = spec.width ?? 900;
   const height = spec.height ?? 560;
   const datasets: ChartDataset<'line', Pt[]>[] = [];
-  spec.series.forEach((s, i) => {
-    if (s.x.length !== s.y.length) {
-      throw new Error(`lineChartPng: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`);
-    }
-    if (s.yErr && s.yErr.length !== s.y.length) {
-      throw new Error(`lineChartPng: series "${s.label}" has ${s.yErr.length} yErr values for ${s.y.length} points`);
-    }
-    const colour = s.reference ? '#555555' : PALETTE[i % PALETTE.length];
-    const dash = s.reference ? [10, 6] : i >= PALETTE.length ? [8, 4] : [];
-    if (s.yErr) {
-      const err = s.yErr;
-      // On a log axis a band reaching <= 0 cannot be drawn: clamp its lower edge to a tenth of y.
-      const lo = s.x.map((x, j) => {
-        const v = s.y[j] - Math.abs(err[j]);
-        return { x, y: spec.logY && v <= 0 ? s.y[j] / 10 : v };
-      });
-      const hi = s.x.map((x, j) => ({ x, y: s.y[j] + Math.abs(err[j]) }));
-      const fill = withAlpha(colour, 0.18);
-      datasets.push({ label: s.label + BAND_SUFFIX, data: lo, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: fill, borderColor: fill });
-      // fill: '-1' shades the area between this (upper) edge and the lower edge pushed just before.
-      datasets.push({ label: s.label + BAND_SUFFIX, data: hi, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: fill, borderColor: fill });
-    }
-    datasets.push({
-      label: s.label,
-      data: s.x.map((x, j) => ({ x, y: s.y[j] })),
-      borderColor: colour,
-      backgroundColor: colour,
-      borderWidth: 2.5,
-      borderDash: dash,
-      pointRadius: s.reference || s.x.length > 60 ? 0 : 3,
-      fill: false,
-      tension: 0,
-    });
-  });
+  spec.series.forEach((s, i) => pushSeriesDatasets(spec, s, i, datasets));
+  return renderer(width, height).renderToBufferSync(lineChartConfig(spec, datasets) as ChartConfiguration, 'image/png');
+}
 
-  const axisTitle = (text: string) => ({ display: true, text, font: { size: FONT_SIZE + 1 } });
-  // Axes of very small or large values (seconds, farads, joules in SI) get short ticks such
-  // as 2.5e-8 instead of chart.js's 2.500000000E-8; other axes keep the default format.
-  const ticks = (values: number[], log = false) => {
-    const m = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
-    const sci = m > 0 && (m < 1e-3 || m >= 1e6);
-    if (log) {
-      // Log axes: label only 1, 2 and 5 times a power of ten (chart.js labels every minor tick).
-      const fmt = (v: number) => (sci ? Number(v.toPrecision(3)).toExponential() : String(Number(v.toPrecision(3))));
-      return {
-        font: { size: FONT_SIZE },
-        autoSkip: false,
-        callback: (v: number | string) => {
-          if (typeof v !== 'number' || v <= 0) return '';
-          const mant = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
-          return [1, 2, 5].includes(mant) && Math.abs(v / (mant * 10 ** Math.floor(Math.log10(v) + 1e-9)) - 1) < 1e-6 ? fmt(v) : '';
-        },
-      };
-    }
-    return { font: { size: FONT_SIZE }, ...(sci ? { callback: (v: number | string) => (typeof v === 'number' ? (v === 0 ? '0' : Number(v.toPrecision(3)).toExponential()) : v) } : {}) };
-  };
+/** Validate series i and append its datasets: the optional error band (two edges), then the line. */
+function pushSeriesDatasets(spec: LineChartSpec, s: LineSeries, i: number, datasets: ChartDataset<'line', Pt[]>[]): void {
+  if (s.x.length !== s.y.length) {
+    throw new Error(`lineChartPng: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`);
+  }
+  if (s.yErr && s.yErr.length !== s.y.length) {
+    throw new Error(`lineChartPng: series "${s.label}" has ${s.yErr.length} yErr values for ${s.y.length} points`);
+  }
+  const colour = s.reference ? '#555555' : PALETTE[i % PALETTE.length];
+  const dash = s.reference ? [10, 6] : i >= PALETTE.length ? [8, 4] : [];
+  if (s.yErr) {
+    const err = s.yErr;
+    // On a log axis a band reaching <= 0 cannot be drawn: clamp its lower edge to a tenth of y.
+    const lo = s.x.map((x, j) => {
+      const v = s.y[j] - Math.abs(err[j]);
+      return { x, y: spec.logY && v <= 0 ? s.y[j] / 10 : v };
+    });
+    const hi = s.x.map((x, j) => ({ x, y: s.y[j] + Math.abs(err[j]) }));
+    const fill = withAlpha(colour, 0.18);
+    datasets.push({ label: s.label + BAND_SUFFIX, data: lo, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: fill, borderColor: fill });
+    // fill: '-1' shades the area between this (upper) edge and the lower edge pushed just before.
+    datasets.push({ label: s.label + BAND_SUFFIX, data: hi, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: fill, borderColor: fill });
+  }
+  datasets.push({
+    label: s.label,
+    data: s.x.map((x, j) => ({ x, y: s.y[j] })),
+    borderColor: colour,
+    backgroundColor: colour,
+    borderWidth: 2.5,
+    borderDash: dash,
+    pointRadius: s.reference || s.x.length > 60 ? 0 : 3,
+    fill: false,
+    tension: 0,
+  });
+}
+
+/** The chart.js configuration: title, legend without band entries, linear or log axes. */
+function lineChartConfig(spec: LineChartSpec, datasets: ChartDataset<'line', Pt[]>[]): ChartConfiguration<'line', Pt[]> {
   const xs = spec.series.flatMap((s) => s.x);
   const ys = spec.series.flatMap((s) => s.y);
-  const config: ChartConfiguration<'line', Pt[]> = {
+  return {
     type: 'line',
     data: { datasets },
     options: {
@@ -167,13 +153,41 @@ export function lineChartPng(spec: LineChartSpec): Buffer {
         },
       },
       scales: {
-        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: ticks(xs, spec.logX) },
-        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: ticks(ys, spec.logY) },
+        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: axisTicks(xs, spec.logX) },
+        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: axisTicks(ys, spec.logY) },
       },
     },
     plugins: [whiteBackground],
   };
-  return renderer(width, height).renderToBufferSync(config as ChartConfiguration, 'image/png');
+}
+
+/** An axis title one point larger than the tick labels. */
+function axisTitle(text: string) {
+  return { display: true, text, font: { size: FONT_SIZE + 1 } };
+}
+
+/**
+ * Tick options for an axis spanning `values`. Axes of very small or large values (seconds,
+ * farads, joules in SI) get short ticks such as 2.5e-8 instead of chart.js's 2.500000000E-8;
+ * other axes keep the default format.
+ */
+function axisTicks(values: number[], log = false) {
+  const m = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
+  const sci = m > 0 && (m < 1e-3 || m >= 1e6);
+  if (log) {
+    // Log axes: label only 1, 2 and 5 times a power of ten (chart.js labels every minor tick).
+    const fmt = (v: number) => (sci ? Number(v.toPrecision(3)).toExponential() : String(Number(v.toPrecision(3))));
+    return {
+      font: { size: FONT_SIZE },
+      autoSkip: false,
+      callback: (v: number | string) => {
+        if (typeof v !== 'number' || v <= 0) return '';
+        const mant = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+        return [1, 2, 5].includes(mant) && Math.abs(v / (mant * 10 ** Math.floor(Math.log10(v) + 1e-9)) - 1) < 1e-6 ? fmt(v) : '';
+      },
+    };
+  }
+  return { font: { size: FONT_SIZE }, ...(sci ? { callback: (v: number | string) => (typeof v === 'number' ? (v === 0 ? '0' : Number(v.toPrecision(3)).toExponential()) : v) } : {}) };
 }
 
 export interface SampleGridOptions {

@@ -157,7 +157,55 @@ type Chart = Omit<LineChartSpec, 'width' | 'height'>;
 
 const num = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
 
+/** Everything the parts of a report share: the sweep, its finished points and the outputs so far. */
+interface ReportCtx {
+  dir: string;
+  outDir: string;
+  spec: SweepSpec;
+  rows: SweepResult[];
+  fields: string[];
+  axes: Map<string, Axis>;
+  /** The first swept field: the x axis of every quantity chart. */
+  field: string;
+  files: string[];
+  charts: Chart[];
+}
+
+/** Real held-out digits scored at each sample count of the sweep, and their README sentence. */
+interface RealReference {
+  counts: number[];
+  realRef: Map<number, QualityMetrics>;
+  refs: string;
+}
+
+const slug = (s: string) => s.replace(/\W+/g, '_');
+
+/** Write the report of sweep directory dir into outDir; returns the files written and the points table. */
 export function writeSweepReport(dir: string, outDir: string): { files: string[]; table: string } {
+  const { spec, rows } = readSweepRows(dir);
+  const fields = Object.keys(spec.vary);
+  const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
+  const ctx: ReportCtx = { dir, outDir, spec, rows, fields, axes, field: fields[0], files: [], charts: [] };
+  clearOldFigures(outDir);
+  const ref = realReference(rows);
+  writeQuantityCharts(ctx, ref);
+  writeTrainingCharts(ctx);
+  const grids = writeSampleGrids(ctx);
+  const table = pointsTable(rows, fields);
+  const reference = ref.refs ? `Reference at the same sample count: ${ref.refs}.\n\n` : '';
+  writeReadme(ctx, table, reference);
+  writeFileAtomic(join(outDir, 'index.html'), html(spec, ctx.charts, grids, table, reference.trim()));
+  ctx.files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
+  // The raw results travel with the report, so figures can be redrawn without the sweep directory.
+  for (const f of ['results.jsonl', 'sweep.json']) {
+    writeFileAtomic(join(outDir, f), f === 'results.jsonl' ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n' : readFileSync(join(dir, f), 'utf8'));
+    ctx.files.push(join(outDir, f));
+  }
+  return { files: ctx.files, table };
+}
+
+/** The sweep spec and its finished points, numbered in the sweep's order. */
+function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[] } {
   const meta = join(dir, 'sweep.json');
   if (!existsSync(meta)) throw new GradepError(`${dir}: not a sweep directory (no sweep.json; run gradep sweep first)`);
   const { file, spec } = JSON.parse(readFileSync(meta, 'utf8')) as { file: string; spec: SweepSpec };
@@ -169,24 +217,33 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
     return r ? [{ ...r, index: p.index }] : [];
   });
   if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point`);
-  const fields = Object.keys(spec.vary);
-  const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
-  const field = fields[0];
-  const files: string[] = [];
-  // A report directory written before (it holds our sweep.json) loses its old figures and
-  // grids first, so charts of dropped values or renamed panels do not linger beside the new ones.
+  return { spec, rows };
+}
+
+/**
+ * A report directory written before (it holds our sweep.json) loses its old figures and
+ * grids first, so charts of dropped values or renamed panels do not linger beside the new ones.
+ */
+function clearOldFigures(outDir: string): void {
   if (existsSync(join(outDir, 'sweep.json'))) {
     for (const f of readdirSync(outDir)) if (f.endsWith('.png')) rmSync(join(outDir, f));
     if (existsSync(join(outDir, 'samples'))) for (const f of readdirSync(join(outDir, 'samples'))) if (/^point-\d+\.png$/.test(f)) rmSync(join(outDir, 'samples', f));
   }
-  const charts: Chart[] = [];
-  const slug = (s: string) => s.replace(/\W+/g, '_');
-  // FD and k-NN metrics depend on the sample count: the same count of real held-out digits is the floor to read them against.
+}
+
+/** FD and k-NN metrics depend on the sample count: the same count of real held-out digits is the floor to read them against. */
+function realReference(rows: SweepResult[]): RealReference {
   const counts = [...new Set(rows.flatMap((r) => (r.metrics ? [r.metrics.n] : [])))].sort((a, b) => a - b);
   const realRef = new Map(counts.map((n) => [n, evaluateSamples(realSubset(n), n)]));
   const refs = [...realRef]
     .map(([n, m]) => `${n} real held-out digits score FD ${m.fd.toFixed(2)}, recognisability ${m.recognisability.toFixed(2)}, coverage ${m.coverage}`)
     .join('; ');
+  return { counts, realRef, refs };
+}
+
+/** One chart per quantity (and panel), against the first swept field, with the real-data level where known. */
+function writeQuantityCharts(ctx: ReportCtx, ref: RealReference): void {
+  const { rows, fields, axes, field, spec } = ctx;
   // Fields beyond the second get one chart each per value (a legend of a dozen series is unreadable).
   const panelFields = fields.slice(2);
   const panelOf = (r: SweepResult) => panelFields.map((k) => `${k.split('+')[0]} = ${(axes.get(k) as Axis).show(r.overrides[k])}`).join(', ');
@@ -195,42 +252,57 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   for (const q of QUANTITIES) {
     for (const panel of panels) {
       const series = seriesFor(rows.filter((r) => panelOf(r) === panel), field, axes, q, (spec.actions ?? []).length > 1, fields.slice(1, 2));
-      const refM = realRef.size === 1 ? ([...realRef.values()][0] as QualityMetrics) : null;
+      const refM = ref.realRef.size === 1 ? ([...ref.realRef.values()][0] as QualityMetrics) : null;
       const refV = refM && q.key in refM ? (refM as unknown as Record<string, number>)[q.key] : undefined;
       if (series.length > 0 && typeof refV === 'number') {
         const xs = series.flatMap((s) => s.x);
-        series.push({ label: `real held-out digits (n = ${counts[0]})`, x: [Math.min(...xs), Math.max(...xs)], y: [refV, refV], reference: true });
+        series.push({ label: `real held-out digits (n = ${ref.counts[0]})`, x: [Math.min(...xs), Math.max(...xs)], y: [refV, refV], reference: true });
       }
       if (series.length === 0) continue;
       const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${fieldName}${panel ? ` (${panel})` : ''}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series, logX: logScale(series) };
-      charts.push(chart);
-      const f = join(outDir, `${q.key}-vs-${slug(fieldName)}${panel ? `-${slug(panel)}` : ''}.png`);
-      writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
-      files.push(f);
+      writeChart(ctx, chart, `${q.key}-vs-${slug(fieldName)}${panel ? `-${slug(panel)}` : ''}.png`);
     }
   }
+}
+
+/** Training curves of the in-situ and fine-tuning points, one chart per action. */
+function writeTrainingCharts(ctx: ReportCtx): void {
   for (const action of ['insitu', 'finetune']) {
-    const series = trainingSeries(dir, rows, action, axes);
+    const series = trainingSeries(ctx.dir, ctx.rows, action, ctx.axes);
     if (series.length === 0) continue;
     const what = action === 'insitu' ? 'in-situ training from scratch' : 'in-situ fine-tuning of the checkpoint';
-    const chart: Chart = { title: `${spec.name}: ${what}`, xLabel: 'training step', yLabel: 'free-phase flow-matching MSE (measured on the chip)', series, logY: true };
-    charts.push(chart);
-    const f = join(outDir, `training-${action}.png`);
-    writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
-    files.push(f);
+    const chart: Chart = { title: `${ctx.spec.name}: ${what}`, xLabel: 'training step', yLabel: 'free-phase flow-matching MSE (measured on the chip)', series, logY: true };
+    writeChart(ctx, chart, `training-${action}.png`);
   }
+}
+
+/** Record a chart for index.html and draw it as outDir/name. */
+function writeChart(ctx: ReportCtx, chart: Chart, name: string): void {
+  ctx.charts.push(chart);
+  const f = join(ctx.outDir, name);
+  writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
+  ctx.files.push(f);
+}
+
+/** A sample grid per sampled point (samples/point-<index>.png), also returned for index.html. */
+function writeSampleGrids(ctx: ReportCtx): { key: string; caption: string; png: Buffer }[] {
   const grids: { key: string; caption: string; png: Buffer }[] = [];
-  for (const r of rows) {
-    const sf = join(dir, 'samples', `${r.key}.json`);
+  for (const r of ctx.rows) {
+    const sf = join(ctx.dir, 'samples', `${r.key}.json`);
     if (r.metrics === null || !existsSync(sf)) continue;
     const arr = JSON.parse(readFileSync(sf, 'utf8')) as number[][];
     const caption = `#${r.index} ${r.action}, chip ${r.chip_seed}, ${JSON.stringify(r.overrides)}: FD ${r.metrics.fd.toFixed(2)}`;
     const png = sampleGridPng(Float64Array.from(arr.flat()), arr.length, { cols: 10, scale: 4, title: caption });
-    const f = join(outDir, 'samples', `point-${r.index}.png`);
+    const f = join(ctx.outDir, 'samples', `point-${r.index}.png`);
     writeFileAtomic(f, png);
-    files.push(f);
+    ctx.files.push(f);
     grids.push({ key: r.key, caption, png });
   }
+  return grids;
+}
+
+/** The markdown table of all points; quality and gradient columns only where some point has them. */
+function pointsTable(rows: SweepResult[], fields: string[]): string {
   const sampled = rows.some((r) => r.metrics !== null);
   const graded = rows.some((r) => r.gradient);
   const cols: [string, (r: SweepResult) => string][] = [
@@ -260,7 +332,12 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const head = `| ${cols.map((c) => c[0]).join(' | ')} |`;
   const sep = `|${'---|'.repeat(cols.length)}`;
   const body = rows.map((r) => `| ${cols.map((c) => c[1](r)).join(' | ')} |`);
-  const table = [head, sep, ...body].join('\n');
+  return [head, sep, ...body].join('\n');
+}
+
+/** README.md: description, setup and budget, the real-data reference, summary tables and all points. */
+function writeReadme(ctx: ReportCtx, table: string, reference: string): void {
+  const { spec, rows, fields, axes } = ctx;
   const actions = spec.actions ?? [];
   const summary = summaryTables(rows, spec, fields, axes);
   const budget = [
@@ -270,20 +347,11 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
     actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.includes('t1') ? 'the swept t1' : spec.t1}` : '',
     actions.includes('gradient') ? `gradient: ${spec.gradient_batches} batch(es) of ${spec.batch} against the exact gradient of the ideal network` : '',
   ].filter(Boolean);
-  const reference = refs ? `Reference at the same sample count: ${refs}.\n\n` : '';
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
   writeFileAtomic(
-    join(outDir, 'README.md'),
+    join(ctx.outDir, 'README.md'),
     `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${reference}${summary}## All points\n\n${table}\n`,
   );
-  writeFileAtomic(join(outDir, 'index.html'), html(spec, charts, grids, table, reference.trim()));
-  files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
-  // The raw results travel with the report, so figures can be redrawn without the sweep directory.
-  for (const f of ['results.jsonl', 'sweep.json']) {
-    writeFileAtomic(join(outDir, f), f === 'results.jsonl' ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n' : readFileSync(join(dir, f), 'utf8'));
-    files.push(join(outDir, f));
-  }
-  return { files, table };
 }
 
 /**

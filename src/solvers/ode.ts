@@ -120,162 +120,35 @@ interface Pass {
  */
 export function integrateOde(sys: OdeSystem, y0: Float64Array, t0: number, t1: number, opt: OdeOptions): OdeResult {
   const n = sys.n;
-  if (y0.length !== n) throw new Error(`integrateOde: y0 has length ${y0.length}, system has n=${n}`);
-  if (!(opt.rtol > 0) || !(opt.atol > 0)) throw new Error(`integrateOde: rtol and atol must be > 0, got ${opt.rtol}, ${opt.atol}`);
-  if (!Number.isFinite(t0) || !Number.isFinite(t1) || !(t1 >= t0)) throw new Error(`integrateOde: need finite t1 >= t0, got t0=${t0}, t1=${t1}`);
-  const maxSteps = opt.maxSteps ?? 10000;
-  if (!(Number.isInteger(maxSteps) && maxSteps > 0)) throw new Error(`integrateOde: maxSteps must be a positive integer, got ${maxSteps}`);
+  const maxSteps = checkOdeArgs(n, y0, t0, t1, opt);
   const tol = opt.settleTol;
-  if (tol !== undefined && !(tol >= 0)) throw new Error(`integrateOde: settleTol must be >= 0, got ${tol}`);
   const span = t1 - t0;
   const traceTimes = opt.traceTimes ?? [];
-  for (const tt of traceTimes) {
-    if (!(tt >= t0 && tt <= t1)) throw new Error(`integrateOde: trace time ${tt} outside [${t0}, ${t1}]`);
-  }
-
-  if (span === 0) {
-    return {
-      y: Float64Array.from(y0),
-      t: t1,
-      steps: 0,
-      evaluations: 0,
-      rejected: 0,
-      settleTime: tol === undefined ? null : t0,
-      trace: opt.traceTimes ? { t: traceTimes.slice(), y: traceTimes.map(() => Float64Array.from(y0)) } : undefined,
-    };
-  }
+  if (span === 0) return constantResult(y0, t0, t1, opt, traceTimes);
 
   // Trace bookkeeping in normalised time s = (t - t0) / span, visited in ascending order.
   const order = traceTimes.map((_, i) => i).sort((a, b) => traceTimes[a] - traceTimes[b]);
-  const traceS = order.map((i) => (traceTimes[i] - t0) / span);
-  const traceY: Float64Array[] = traceTimes.map(() => new Float64Array(n));
-
-  const yBuf = new Float64Array(n);
-  const dBuf = new Float64Array(n);
-  const y0Arr = Array.from(y0); // odex needs a plain array (see module comment)
-
-  const runPass = (yT: Float64Array | null, doTrace: boolean): Pass => {
-    let evaluations = 0;
-    // dy/ds = span * f(t0 + s span, y)
-    const f = (s: number, y: number[]): ArrayLike<number> => {
-      evaluations++;
-      for (let i = 0; i < n; i++) yBuf[i] = y[i];
-      sys.rhs(t0 + s * span, yBuf, dBuf);
-      for (let i = 0; i < n; i++) dBuf[i] *= span;
-      return dBuf;
-    };
-
-    let lastS = 0;
-    let traceIdx = 0;
-    // settle scan state (second pass only)
-    let prevDev = 0;
-    let cand = -Infinity; // latest normalised time known to exceed tol (or a refined crossing)
-    let lastStepStart = 0;
-
-    const endpointDev = (y: ArrayLike<number>): number => {
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const d = Math.abs(y[i] - yT![i]);
-        if (d > m) m = d;
-      }
-      return m;
-    };
-    // true if max_n |y_n(s) - yT_n| > tol on the dense output (early exit)
-    const exceeds = (dense: OdexDense, s: number): boolean => {
-      for (let c = 0; c < n; c++) if (Math.abs(dense(c, s) - yT![c]) > tol!) return true;
-      return false;
-    };
-    // lo exceeds, hi does not: bisect on the dense output of this step
-    const bisect = (dense: OdexDense, lo: number, hi: number): number => {
-      const stop = 1e-12 * (hi - lo);
-      while (hi - lo > stop) {
-        const mid = 0.5 * (lo + hi);
-        if (mid <= lo || mid >= hi) break;
-        if (exceeds(dense, mid)) lo = mid;
-        else hi = mid;
-      }
-      return 0.5 * (lo + hi);
-    };
-
-    const observer: OdexObserver = (nr, xOld, x, y, dense) => {
-      lastS = x;
-      if (nr === 1 || !dense) {
-        // initial call: x = 0, y = y0, no interpolant
-        if (doTrace) while (traceIdx < traceS.length && traceS[traceIdx] <= x) traceY[order[traceIdx++]].set(y);
-        if (yT) {
-          prevDev = endpointDev(y);
-          if (prevDev > tol!) cand = x;
-        }
-        return;
-      }
-      if (doTrace) {
-        while (traceIdx < traceS.length && traceS[traceIdx] <= x) {
-          const s = traceS[traceIdx];
-          const out = traceY[order[traceIdx++]];
-          if (s === x) out.set(y);
-          else for (let c = 0; c < n; c++) out[c] = dense(c, s);
-        }
-      }
-      if (yT) {
-        lastStepStart = xOld;
-        const dev = endpointDev(y);
-        if (dev > tol!) {
-          cand = x; // not settled at the end of this step: no interior search needed
-        } else {
-          // Last excursion inside (xOld, x)? Scan interior samples from the right, then refine.
-          const h = x - xOld;
-          let found = false;
-          for (let k = SETTLE_SAMPLES - 1; k >= 1; k--) {
-            const s = xOld + (h * k) / SETTLE_SAMPLES;
-            if (exceeds(dense, s)) {
-              const right = k + 1 === SETTLE_SAMPLES ? x : xOld + (h * (k + 1)) / SETTLE_SAMPLES;
-              cand = bisect(dense, s, right);
-              found = true;
-              break;
-            }
-          }
-          if (!found && prevDev > tol!) cand = bisect(dense, xOld, xOld + h / SETTLE_SAMPLES);
-        }
-        prevDev = dev;
-      }
-    };
-
-    const solver = new odex.Solver(n);
-    solver.relativeTolerance = opt.rtol;
-    solver.absoluteTolerance = opt.atol;
-    solver.maxSteps = maxSteps;
-    solver.denseOutput = true; // same configuration in every pass, so passes are bit-identical
-    if (opt.initialStep !== undefined) solver.initialStepSize = opt.initialStep / span;
-    const res = solver.solve(f, 0, y0Arr, 1, observer);
-    if (res.outcome === odex.Outcome.MaxStepsExceeded) {
-      throw new Error(
-        `odex: step limit ${maxSteps} reached at t=${t0 + lastS * span} (of [${t0}, ${t1}]); the system is probably stiff ` +
-          '(time constants differing by orders of magnitude limit an explicit method by stability): use an implicit solver, ' +
-          'remove the fast mode, or raise maxSteps',
-      );
-    }
-    if (res.outcome !== odex.Outcome.Converged) throw new Error(`odex: integration stopped early (outcome ${res.outcome})`);
-    if (doTrace) while (traceIdx < traceS.length) traceY[order[traceIdx++]].set(res.y); // s = 1 vs final x rounding
-
-    let settle: number | null = null;
-    if (yT) {
-      if (cand === -Infinity) settle = t0;
-      else if (cand > lastStepStart || res.nAccept === 0) settle = null;
-      else settle = t0 + cand * span;
-    }
-    return {
-      y: Float64Array.from(res.y),
-      steps: res.nAccept,
-      attempts: res.nStep,
-      evaluations,
-      settle,
-    };
+  const setup: OdeSetup = {
+    sys,
+    n,
+    t0,
+    t1,
+    span,
+    opt,
+    maxSteps,
+    tol: tol ?? 0,
+    order,
+    traceS: order.map((i) => (traceTimes[i] - t0) / span),
+    traceY: traceTimes.map(() => new Float64Array(n)),
+    yBuf: new Float64Array(n),
+    dBuf: new Float64Array(n),
+    y0Arr: Array.from(y0), // odex needs a plain array (see module comment)
   };
 
-  let pass = runPass(null, traceTimes.length > 0);
+  let pass = new OdePass(setup, null, traceTimes.length > 0).run();
   let settleTime: number | null = null;
   if (tol !== undefined) {
-    const second = runPass(pass.y, false);
+    const second = new OdePass(setup, pass.y, false).run();
     for (let i = 0; i < n; i++) {
       if (!Object.is(second.y[i], pass.y[i])) {
         throw new Error('integrateOde: settleTol needs a deterministic rhs (two identical passes gave different y(t1))');
@@ -292,6 +165,209 @@ export function integrateOde(sys: OdeSystem, y0: Float64Array, t0: number, t1: n
     evaluations: pass.evaluations,
     rejected: pass.attempts - pass.steps,
     settleTime,
-    trace: opt.traceTimes ? { t: traceTimes.slice(), y: traceY } : undefined,
+    trace: opt.traceTimes ? { t: traceTimes.slice(), y: setup.traceY } : undefined,
   };
+}
+
+/** Validate the arguments of integrateOde; returns the step limit. */
+function checkOdeArgs(n: number, y0: Float64Array, t0: number, t1: number, opt: OdeOptions): number {
+  if (y0.length !== n) throw new Error(`integrateOde: y0 has length ${y0.length}, system has n=${n}`);
+  if (!(opt.rtol > 0) || !(opt.atol > 0)) throw new Error(`integrateOde: rtol and atol must be > 0, got ${opt.rtol}, ${opt.atol}`);
+  if (!Number.isFinite(t0) || !Number.isFinite(t1) || !(t1 >= t0)) throw new Error(`integrateOde: need finite t1 >= t0, got t0=${t0}, t1=${t1}`);
+  const maxSteps = opt.maxSteps ?? 10000;
+  if (!(Number.isInteger(maxSteps) && maxSteps > 0)) throw new Error(`integrateOde: maxSteps must be a positive integer, got ${maxSteps}`);
+  const tol = opt.settleTol;
+  if (tol !== undefined && !(tol >= 0)) throw new Error(`integrateOde: settleTol must be >= 0, got ${tol}`);
+  for (const tt of opt.traceTimes ?? []) {
+    if (!(tt >= t0 && tt <= t1)) throw new Error(`integrateOde: trace time ${tt} outside [${t0}, ${t1}]`);
+  }
+  return maxSteps;
+}
+
+/** The result for an empty interval (t1 = t0): y stays y0 and counts as settled from the start. */
+function constantResult(y0: Float64Array, t0: number, t1: number, opt: OdeOptions, traceTimes: number[]): OdeResult {
+  return {
+    y: Float64Array.from(y0),
+    t: t1,
+    steps: 0,
+    evaluations: 0,
+    rejected: 0,
+    settleTime: opt.settleTol === undefined ? null : t0,
+    trace: opt.traceTimes ? { t: traceTimes.slice(), y: traceTimes.map(() => Float64Array.from(y0)) } : undefined,
+  };
+}
+
+/** What every pass of one integrateOde call shares: the problem, trace slots and rhs buffers. */
+interface OdeSetup {
+  sys: OdeSystem;
+  n: number;
+  t0: number;
+  t1: number;
+  span: number;
+  opt: OdeOptions;
+  maxSteps: number;
+  /** settleTol (only read by a settle-scan pass, which exists only when it is given). */
+  tol: number;
+  /** Trace indices in ascending time, their normalised times, and the slots they fill. */
+  order: number[];
+  traceS: number[];
+  traceY: Float64Array[];
+  yBuf: Float64Array;
+  dBuf: Float64Array;
+  y0Arr: number[];
+}
+
+/**
+ * One odex integration over normalised time [0, 1]. With yT (the known y(t1)), its observer
+ * also runs the settle scan; with doTrace, it fills the trace slots from the dense output.
+ */
+class OdePass {
+  private evaluations = 0;
+  private lastS = 0;
+  private traceIdx = 0;
+  // settle scan state (second pass only)
+  private prevDev = 0;
+  private cand = -Infinity; // latest normalised time known to exceed tol (or a refined crossing)
+  private lastStepStart = 0;
+
+  constructor(
+    private readonly ctx: OdeSetup,
+    private readonly yT: Float64Array | null,
+    private readonly doTrace: boolean,
+  ) {}
+
+  /** dy/ds = span * f(t0 + s span, y), into the shared preallocated output buffer. */
+  private readonly f = (s: number, y: number[]): ArrayLike<number> => {
+    const { n, yBuf, dBuf, span } = this.ctx;
+    this.evaluations++;
+    for (let i = 0; i < n; i++) yBuf[i] = y[i];
+    this.ctx.sys.rhs(this.ctx.t0 + s * span, yBuf, dBuf);
+    for (let i = 0; i < n; i++) dBuf[i] *= span;
+    return dBuf;
+  };
+
+  /** odex's per-step callback: trace and settle bookkeeping of the step (xOld, x]. */
+  private readonly observer: OdexObserver = (nr, xOld, x, y, dense) => {
+    this.lastS = x;
+    if (nr === 1 || !dense) {
+      this.observeStart(x, y);
+      return;
+    }
+    if (this.doTrace) this.traceStep(x, y, dense);
+    if (this.yT) this.settleStep(xOld, x, y, dense);
+  };
+
+  /** Run odex; throws on the step limit or an early stop. */
+  run(): Pass {
+    const { n, opt, maxSteps, span, t0, t1, traceS, traceY, order } = this.ctx;
+    const solver = new odex.Solver(n);
+    solver.relativeTolerance = opt.rtol;
+    solver.absoluteTolerance = opt.atol;
+    solver.maxSteps = maxSteps;
+    solver.denseOutput = true; // same configuration in every pass, so passes are bit-identical
+    if (opt.initialStep !== undefined) solver.initialStepSize = opt.initialStep / span;
+    const res = solver.solve(this.f, 0, this.ctx.y0Arr, 1, this.observer);
+    if (res.outcome === odex.Outcome.MaxStepsExceeded) {
+      throw new Error(
+        `odex: step limit ${maxSteps} reached at t=${t0 + this.lastS * span} (of [${t0}, ${t1}]); the system is probably stiff ` +
+          '(time constants differing by orders of magnitude limit an explicit method by stability): use an implicit solver, ' +
+          'remove the fast mode, or raise maxSteps',
+      );
+    }
+    if (res.outcome !== odex.Outcome.Converged) throw new Error(`odex: integration stopped early (outcome ${res.outcome})`);
+    if (this.doTrace) while (this.traceIdx < traceS.length) traceY[order[this.traceIdx++]].set(res.y); // s = 1 vs final x rounding
+
+    let settle: number | null = null;
+    if (this.yT) {
+      if (this.cand === -Infinity) settle = t0;
+      else if (this.cand > this.lastStepStart || res.nAccept === 0) settle = null;
+      else settle = t0 + this.cand * span;
+    }
+    return {
+      y: Float64Array.from(res.y),
+      steps: res.nAccept,
+      attempts: res.nStep,
+      evaluations: this.evaluations,
+      settle,
+    };
+  }
+
+  /** Initial call: x = 0, y = y0, no interpolant. */
+  private observeStart(x: number, y: number[]): void {
+    const { traceS, traceY, order } = this.ctx;
+    if (this.doTrace) while (this.traceIdx < traceS.length && traceS[this.traceIdx] <= x) traceY[order[this.traceIdx++]].set(y);
+    if (this.yT) {
+      this.prevDev = this.endpointDev(y);
+      if (this.prevDev > this.ctx.tol) this.cand = x;
+    }
+  }
+
+  /** Fill the trace slots whose times fall in this step, from the dense output. */
+  private traceStep(x: number, y: number[], dense: OdexDense): void {
+    const { n, traceS, traceY, order } = this.ctx;
+    while (this.traceIdx < traceS.length && traceS[this.traceIdx] <= x) {
+      const s = traceS[this.traceIdx];
+      const out = traceY[order[this.traceIdx++]];
+      if (s === x) out.set(y);
+      else for (let c = 0; c < n; c++) out[c] = dense(c, s);
+    }
+  }
+
+  /** Settle scan of the step (xOld, x]: move cand to the last time found beyond tol. */
+  private settleStep(xOld: number, x: number, y: number[], dense: OdexDense): void {
+    const tol = this.ctx.tol;
+    this.lastStepStart = xOld;
+    const dev = this.endpointDev(y);
+    if (dev > tol) {
+      this.cand = x; // not settled at the end of this step: no interior search needed
+    } else {
+      // Last excursion inside (xOld, x)? Scan interior samples from the right, then refine.
+      const h = x - xOld;
+      let found = false;
+      for (let k = SETTLE_SAMPLES - 1; k >= 1; k--) {
+        const s = xOld + (h * k) / SETTLE_SAMPLES;
+        if (this.exceeds(dense, s)) {
+          const right = k + 1 === SETTLE_SAMPLES ? x : xOld + (h * (k + 1)) / SETTLE_SAMPLES;
+          this.cand = this.bisect(dense, s, right);
+          found = true;
+          break;
+        }
+      }
+      if (!found && this.prevDev > tol) this.cand = this.bisect(dense, xOld, xOld + h / SETTLE_SAMPLES);
+    }
+    this.prevDev = dev;
+  }
+
+  /** max_n |y_n - yT_n|. */
+  private endpointDev(y: ArrayLike<number>): number {
+    const n = this.ctx.n;
+    const yT = this.yT!;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(y[i] - yT[i]);
+      if (d > m) m = d;
+    }
+    return m;
+  }
+
+  /** true if max_n |y_n(s) - yT_n| > tol on the dense output (early exit). */
+  private exceeds(dense: OdexDense, s: number): boolean {
+    const n = this.ctx.n;
+    const yT = this.yT!;
+    const tol = this.ctx.tol;
+    for (let c = 0; c < n; c++) if (Math.abs(dense(c, s) - yT[c]) > tol) return true;
+    return false;
+  }
+
+  /** lo exceeds, hi does not: bisect on the dense output of this step. */
+  private bisect(dense: OdexDense, lo: number, hi: number): number {
+    const stop = 1e-12 * (hi - lo);
+    while (hi - lo > stop) {
+      const mid = 0.5 * (lo + hi);
+      if (mid <= lo || mid >= hi) break;
+      if (this.exceeds(dense, mid)) lo = mid;
+      else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+  }
 }

@@ -208,6 +208,7 @@ export function relaxEquilibrium(
   return stats;
 }
 
+/** Anderson-accelerated preconditioned gradient descent of sample b, with the energy safeguard and the fallback. */
 function anderson(
   p: Params,
   d: Dims,
@@ -218,11 +219,9 @@ function anderson(
   m: number,
   w: AndersonWork,
 ): { iters: number; evals: number; res: number; fallback: boolean } {
-  const { N, g, gm, f, fPrev, gmPrev, dF, dG, gram, A, rhs, best, sPrev, sc } = w;
+  const { N, g, gm, f, fPrev, gmPrev, best, sPrev, sc } = w;
   const off = b * N;
-  const nx = d.nx;
   const px = 1 / (1 + ph.lambda + ph.betaKappa);
-  const eta = opt.eta;
   let count = 0; // history columns in use
   let slot = 0; // next ring-buffer slot
   let havePrev = false; // an accepted previous iterate exists (sPrev, Fprev, fPrev)
@@ -253,27 +252,11 @@ function anderson(
     }
     if (res <= opt.tol) return { iters: it, evals, res, fallback: false };
     if (it === opt.maxIter) break;
-    for (let n = 0; n < N; n++) {
-      const step = -eta * (n < nx ? px : 1) * g[n];
-      f[n] = step;
-      gm[n] = s[off + n] + step;
-    }
+    plainStep(w, s, off, opt.eta, px, d.nx);
     // Anderson history uses consecutive accepted iterates only (a backtrack reset it).
     if (havePrev && m > 0 && scale === 1) {
-      const col = slot * N;
-      for (let n = 0; n < N; n++) {
-        dF[col + n] = f[n] - fPrev[n];
-        dG[col + n] = gm[n] - gmPrev[n];
-      }
       if (count < m) count++;
-      // Refresh row/column `slot` of the Gram matrix dF^T dF.
-      for (let c = 0; c < count; c++) {
-        let acc = 0;
-        const cc = c * N;
-        for (let n = 0; n < N; n++) acc += dF[col + n] * dF[cc + n];
-        gram[slot * m + c] = acc;
-        gram[c * m + slot] = acc;
-      }
+      addHistoryColumn(w, m, slot, count);
       slot = (slot + 1) % m;
     }
     for (let n = 0; n < N; n++) sPrev[n] = s[off + n];
@@ -282,31 +265,82 @@ function anderson(
     Fprev = F;
     havePrev = true;
     scale = 1;
-    let ok = false;
-    if (count > 0) {
-      for (let c = 0; c < count; c++) {
-        let acc = 0;
-        const cc = c * N;
-        for (let n = 0; n < N; n++) acc += dF[cc + n] * f[n];
-        rhs[c] = acc;
-        for (let c2 = 0; c2 < count; c2++) A[c * m + c2] = gram[c * m + c2];
-      }
-      ok = solveSmall(A, rhs, count, m);
-      if (ok) {
-        for (let n = 0; n < N; n++) {
-          let v = gm[n];
-          for (let c = 0; c < count; c++) v -= rhs[c] * dG[c * N + n];
-          s[off + n] = v;
-        }
-      }
-    }
+    const ok = count > 0 && andersonMix(w, m, count, s, off);
     if (!ok) {
       for (let n = 0; n < N; n++) s[off + n] = gm[n];
       count = 0;
       slot = 0;
     }
   }
-  // Fallback: plain preconditioned gradient steps (the paper dynamics) from the best iterate.
+  return fallbackDescent(p, d, s, b, ph, opt, w, px, it, evals, bestRes);
+}
+
+/** The preconditioned gradient step f = -eta P g and the map value gm = s + f. */
+function plainStep(w: AndersonWork, s: Float64Array, off: number, eta: number, px: number, nx: number): void {
+  const { N, g, f, gm } = w;
+  for (let n = 0; n < N; n++) {
+    const step = -eta * (n < nx ? px : 1) * g[n];
+    f[n] = step;
+    gm[n] = s[off + n] + step;
+  }
+}
+
+/** Store the differences to the previous iterate in history column `slot`; refresh its row/column of the Gram matrix. */
+function addHistoryColumn(w: AndersonWork, m: number, slot: number, count: number): void {
+  const { N, f, gm, fPrev, gmPrev, dF, dG, gram } = w;
+  const col = slot * N;
+  for (let n = 0; n < N; n++) {
+    dF[col + n] = f[n] - fPrev[n];
+    dG[col + n] = gm[n] - gmPrev[n];
+  }
+  // Refresh row/column `slot` of the Gram matrix dF^T dF.
+  for (let c = 0; c < count; c++) {
+    let acc = 0;
+    const cc = c * N;
+    for (let n = 0; n < N; n++) acc += dF[col + n] * dF[cc + n];
+    gram[slot * m + c] = acc;
+    gram[c * m + slot] = acc;
+  }
+}
+
+/** Anderson mixing over `count` history columns into s; false (s untouched) if the least-squares solve fails. */
+function andersonMix(w: AndersonWork, m: number, count: number, s: Float64Array, off: number): boolean {
+  const { N, f, gm, dF, dG, gram, A, rhs } = w;
+  for (let c = 0; c < count; c++) {
+    let acc = 0;
+    const cc = c * N;
+    for (let n = 0; n < N; n++) acc += dF[cc + n] * f[n];
+    rhs[c] = acc;
+    for (let c2 = 0; c2 < count; c2++) A[c * m + c2] = gram[c * m + c2];
+  }
+  const ok = solveSmall(A, rhs, count, m);
+  if (ok) {
+    for (let n = 0; n < N; n++) {
+      let v = gm[n];
+      for (let c = 0; c < count; c++) v -= rhs[c] * dG[c * N + n];
+      s[off + n] = v;
+    }
+  }
+  return ok;
+}
+
+/** Fallback: plain preconditioned gradient steps (the paper dynamics) from the best iterate. */
+function fallbackDescent(
+  p: Params,
+  d: Dims,
+  s: Float64Array,
+  b: number,
+  ph: Phase,
+  opt: EquilibriumOptions,
+  w: AndersonWork,
+  px: number,
+  it: number,
+  evals: number,
+  bestRes: number,
+): { iters: number; evals: number; res: number; fallback: boolean } {
+  const { N, g, best, sc } = w;
+  const off = b * N;
+  const nx = d.nx;
   for (let n = 0; n < N; n++) s[off + n] = best[n];
   let res = bestRes;
   const e = opt.fallbackEps;

@@ -122,145 +122,201 @@ class SlotState {
   fb = 0;
 }
 
+/** Equilibrium relaxation: TILE slots, each refilled with the next sample as soon as its own finishes. */
 function runEquilibrium(job: WasmJob): void {
-  const { L, k, buf, i32, f32, res, tile, xb, S, cnt } = views(job);
-  const f64 = new Float64Array(buf);
-  const { tol, maxIter, eta, fallbackIter, fallbackEps } = job.eq;
-  const m = job.eq.memory;
-  const px = 1 / (1 + job.lambda + job.betaKappa);
-  const cxFallback = px * (1 + job.lambda);
-  const slots = Array.from({ length: TILE }, () => new SlotState());
-  const base = (q: number) => tile + q * L.stride;
+  new EquilibriumRun(job).run();
+}
 
-  const refill = (q: number) => {
-    const st = slots[q];
+/** The state of one worker's equilibrium job: views, solver settings and the TILE slot controls. */
+class EquilibriumRun {
+  private readonly v: ReturnType<typeof views>;
+  private readonly f64: Float64Array;
+  private readonly px: number;
+  private readonly cxFallback: number;
+  private readonly slots = Array.from({ length: TILE }, () => new SlotState());
+
+  constructor(private readonly job: WasmJob) {
+    this.v = views(job);
+    this.f64 = new Float64Array(this.v.buf);
+    this.px = 1 / (1 + job.lambda + job.betaKappa);
+    this.cxFallback = this.px * (1 + job.lambda);
+  }
+
+  /** Evaluate all live slots, then advance each one step, until no sample is left. */
+  run(): void {
+    const { L, k, f32, tile, xb, S } = this.v;
+    const slots = this.slots;
+    for (let q = 0; q < TILE; q++) this.refill(q);
+    for (;;) {
+      let mask = 0;
+      for (let q = 0; q < TILE; q++) if (slots[q].b >= 0) mask |= 1 << q;
+      if (mask === 0) break;
+      k.evaluate(L.ctx, tile, xb, mask);
+      for (let q = 0; q < TILE; q++) {
+        const st = slots[q];
+        if (st.b < 0) continue;
+        const r = Math.sqrt(f32[(this.base(q) + S.O_RES) >> 2]);
+        st.evals++;
+        if (st.mode === 1) this.fallbackStep(st, q, r);
+        else this.andersonStep(st, q, r);
+      }
+    }
+  }
+
+  /** Address of slot q. */
+  private base(q: number): number {
+    return this.v.tile + q * this.v.L.stride;
+  }
+
+  /** Load the next sample into slot q with a fresh control state, or mark the slot idle. */
+  private refill(q: number): void {
+    const { L, k, i32, cnt } = this.v;
+    const st = this.slots[q];
     const b = Atomics.add(i32, cnt, 1);
-    if (b >= job.B) {
+    if (b >= this.job.B) {
       st.b = -1;
       return;
     }
-    loadSlot(k, L, base(q), b);
+    loadSlot(k, L, this.base(q), b);
     Object.assign(st, new SlotState());
     st.b = b;
-  };
-  const finish = (q: number, r: number, fallback: boolean) => {
-    const st = slots[q];
+  }
+
+  /** Write slot q's state, residual, counts and flags back for its sample, then refill it. */
+  private finish(q: number, r: number, fallback: boolean): void {
+    const { L, k, i32, res, S } = this.v;
+    const st = this.slots[q];
     const b = st.b;
-    k.copy(L.sb + 4 * b * L.N, base(q) + S.O_S, 4 * L.N);
+    k.copy(L.sb + 4 * b * L.N, this.base(q) + S.O_S, 4 * L.N);
     res[b] = r;
     i32[(L.iters >> 2) + b] = st.it + st.fb;
     i32[(L.evals >> 2) + b] = st.evals;
-    i32[(L.flags >> 2) + b] = (r <= tol ? 0 : 1) | (fallback ? 2 : 0);
-    refill(q);
-  };
+    i32[(L.flags >> 2) + b] = (r <= this.job.eq.tol ? 0 : 1) | (fallback ? 2 : 0);
+    this.refill(q);
+  }
+
   /** float32 rounding scale of |grad F| for this sample's magnitudes (see FLOOR_FACTOR). */
-  const floorScale = (q: number) => {
-    const o = (base(q) + S.O_RES) >> 2;
-    return EPS32 * Math.sqrt(f32[o + 1] + f32[o + 2]);
-  };
+  private floorScale(q: number): number {
+    const o = (this.base(q) + this.v.S.O_RES) >> 2;
+    return EPS32 * Math.sqrt(this.v.f32[o + 1] + this.v.f32[o + 2]);
+  }
+
   /** Best residual is at float32 rounding level: a stall there is the floor, not a failure. */
-  const nearFloor = (q: number, r: number) => r <= job.floorFactor * floorScale(q);
-  const restoreBest = (q: number) => k.copy(base(q) + S.O_S, base(q) + S.O_BEST, 4 * L.N);
-  const toFallback = (st: SlotState, q: number) => {
-    restoreBest(q);
-    if (fallbackIter <= 0) {
-      finish(q, st.bestRes, true);
+  private nearFloor(q: number, r: number): boolean {
+    return r <= this.job.floorFactor * this.floorScale(q);
+  }
+
+  /** Put the best iterate back into slot q's state. */
+  private restoreBest(q: number): void {
+    this.v.k.copy(this.base(q) + this.v.S.O_S, this.base(q) + this.v.S.O_BEST, 4 * this.v.L.N);
+  }
+
+  /** Switch slot q to plain-step fallback from its best iterate (or finish if there is none). */
+  private toFallback(st: SlotState, q: number): void {
+    this.restoreBest(q);
+    if (this.job.eq.fallbackIter <= 0) {
+      this.finish(q, st.bestRes, true);
       return;
     }
     st.mode = 1;
     st.markRes = st.bestRes;
     st.markIt = 0;
-  };
+  }
 
-  for (let q = 0; q < TILE; q++) refill(q);
-  for (;;) {
-    let mask = 0;
-    for (let q = 0; q < TILE; q++) if (slots[q].b >= 0) mask |= 1 << q;
-    if (mask === 0) break;
-    k.evaluate(L.ctx, tile, xb, mask);
-    for (let q = 0; q < TILE; q++) {
-      const st = slots[q];
-      if (st.b < 0) continue;
-      const slot = base(q);
-      const ro = slot + S.O_RES;
-      const r = Math.sqrt(f32[ro >> 2]);
-      st.evals++;
-      if (st.mode === 1) {
-        // Fallback: plain preconditioned steps from the best iterate (the paper dynamics).
-        if (r < st.bestRes) {
-          st.bestRes = r;
-          if (r < 0.5 * st.markRes) {
-            st.markRes = r;
-            st.markIt = st.fb;
-          }
-        }
-        if (r <= tol || st.fb >= fallbackIter || (st.fb - st.markIt >= 4 * job.stallIters && nearFloor(q, st.bestRes))) {
-          finish(q, r, true);
-          continue;
-        }
-        k.plainStep(L.ctx, slot, fallbackEps, cxFallback);
-        st.fb++;
-        continue;
+  /** Fallback: plain preconditioned steps from the best iterate (the paper dynamics). */
+  private fallbackStep(st: SlotState, q: number, r: number): void {
+    const { tol, fallbackIter, fallbackEps } = this.job.eq;
+    if (r < st.bestRes) {
+      st.bestRes = r;
+      if (r < 0.5 * st.markRes) {
+        st.markRes = r;
+        st.markIt = st.fb;
       }
-      const F = f64[(ro + 16) >> 3];
-      const Fabs = f64[(ro + 24) >> 3];
-      // Energy safeguard: the gradient flow never climbs F, so a move that does (beyond
-      // round-off, here float32's) may jump basins: back off to a shortened plain step.
-      if (st.havePrev && !(F <= st.Fprev + Math.max(1e-9 * (1 + Math.abs(st.Fprev)), job.energyTol32 * (1 + st.FabsPrev)))) {
-        st.scale *= 0.5;
-        st.count = 0;
-        st.col = 0;
-        if (st.scale < 1e-6) {
-          toFallback(st, q);
-          continue;
-        }
-        k.backtrack(L.ctx, slot, st.scale);
-        st.it++;
-        continue;
-      }
-      if (r < st.bestRes) {
-        st.bestRes = r;
-        k.copy(slot + S.O_BEST, slot + S.O_S, 4 * L.N);
-        if (r < 0.5 * st.markRes) {
-          st.markRes = r;
-          st.markIt = st.it;
-        }
-      }
-      // At tolerance, or (tol below float32 reach) already at the rounding floor itself.
-      if (r <= tol || r <= job.floorStop * floorScale(q)) {
-        finish(q, r, false);
-        continue;
-      }
-      if (st.it >= maxIter || st.it - st.markIt >= job.stallIters) {
-        if (nearFloor(q, st.bestRes)) {
-          // Float32 cannot do better; plain steps would only burn fallbackIter evaluations.
-          restoreBest(q);
-          finish(q, st.bestRes, false);
-          continue;
-        }
-        if (st.it >= maxIter) {
-          toFallback(st, q);
-          continue;
-        }
-      }
-      // History only from consecutive accepted iterates (a backtrack breaks the chain).
-      const addCol = st.havePrev && m > 0 && st.scale === 1;
-      const count = addCol ? Math.min(st.count + 1, m) : st.count;
-      const ok = k.anderson(L.ctx, slot, eta, px, count, st.col, addCol ? 1 : 0);
-      if (addCol) {
-        st.count = count;
-        st.col = (st.col + 1) % m;
-      }
-      st.Fprev = F;
-      st.FabsPrev = Fabs;
-      st.havePrev = true;
-      st.scale = 1;
-      if (!ok) {
-        st.count = 0;
-        st.col = 0;
-      }
-      st.it++;
     }
+    if (r <= tol || st.fb >= fallbackIter || (st.fb - st.markIt >= 4 * this.job.stallIters && this.nearFloor(q, st.bestRes))) {
+      this.finish(q, r, true);
+      return;
+    }
+    this.v.k.plainStep(this.v.L.ctx, this.base(q), fallbackEps, this.cxFallback);
+    st.fb++;
+  }
+
+  /** One Anderson iteration of slot q: energy safeguard, best/stop checks, then the mixed step. */
+  private andersonStep(st: SlotState, q: number, r: number): void {
+    const { L, k, S } = this.v;
+    const job = this.job;
+    const { tol, maxIter } = job.eq;
+    const slot = this.base(q);
+    const ro = slot + S.O_RES;
+    const F = this.f64[(ro + 16) >> 3];
+    const Fabs = this.f64[(ro + 24) >> 3];
+    // Energy safeguard: the gradient flow never climbs F, so a move that does (beyond
+    // round-off, here float32's) may jump basins: back off to a shortened plain step.
+    if (st.havePrev && !(F <= st.Fprev + Math.max(1e-9 * (1 + Math.abs(st.Fprev)), job.energyTol32 * (1 + st.FabsPrev)))) {
+      this.backtrack(st, q);
+      return;
+    }
+    if (r < st.bestRes) {
+      st.bestRes = r;
+      k.copy(slot + S.O_BEST, slot + S.O_S, 4 * L.N);
+      if (r < 0.5 * st.markRes) {
+        st.markRes = r;
+        st.markIt = st.it;
+      }
+    }
+    // At tolerance, or (tol below float32 reach) already at the rounding floor itself.
+    if (r <= tol || r <= job.floorStop * this.floorScale(q)) {
+      this.finish(q, r, false);
+      return;
+    }
+    if (st.it >= maxIter || st.it - st.markIt >= job.stallIters) {
+      if (this.nearFloor(q, st.bestRes)) {
+        // Float32 cannot do better; plain steps would only burn fallbackIter evaluations.
+        this.restoreBest(q);
+        this.finish(q, st.bestRes, false);
+        return;
+      }
+      if (st.it >= maxIter) {
+        this.toFallback(st, q);
+        return;
+      }
+    }
+    this.mix(st, slot, F, Fabs);
+  }
+
+  /** Rejected move: halve the plain step from the last accepted iterate (fallback once it is tiny). */
+  private backtrack(st: SlotState, q: number): void {
+    st.scale *= 0.5;
+    st.count = 0;
+    st.col = 0;
+    if (st.scale < 1e-6) {
+      this.toFallback(st, q);
+      return;
+    }
+    this.v.k.backtrack(this.v.L.ctx, this.base(q), st.scale);
+    st.it++;
+  }
+
+  /** Accept the current iterate (energy F) and take the Anderson step from it. */
+  private mix(st: SlotState, slot: number, F: number, Fabs: number): void {
+    const m = this.job.eq.memory;
+    // History only from consecutive accepted iterates (a backtrack breaks the chain).
+    const addCol = st.havePrev && m > 0 && st.scale === 1;
+    const count = addCol ? Math.min(st.count + 1, m) : st.count;
+    const ok = this.v.k.anderson(this.v.L.ctx, slot, this.job.eq.eta, this.px, count, st.col, addCol ? 1 : 0);
+    if (addCol) {
+      st.count = count;
+      st.col = (st.col + 1) % m;
+    }
+    st.Fprev = F;
+    st.FabsPrev = Fabs;
+    st.havePrev = true;
+    st.scale = 1;
+    if (!ok) {
+      st.count = 0;
+      st.col = 0;
+    }
+    st.it++;
   }
 }
 
