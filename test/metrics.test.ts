@@ -232,6 +232,17 @@ describe('evaluateSamples and reference rows', () => {
     expect(m.recognisability).toBeGreaterThan(0.8);
   });
 
+  it('reference rows come at the samples\' own n: FD of real digits grows as n shrinks (like with like)', () => {
+    const small = referenceRows(0, {}, 100);
+    const full = referenceRows(0);
+    expect(small.real.n).toBe(100);
+    expect(small.noise.n).toBe(100);
+    expect(full.real.n).toBe(1797);
+    // FD's finite-sample bias: 100 real digits sit far above 1797 of them (about 3 against 0.5).
+    expect(small.real.fd).toBeGreaterThan(2);
+    expect(full.real.fd).toBeLessThan(1);
+  });
+
   it('noise is worse than real held-out digits on every metric; blur sits in between on fd and sharpness', () => {
     const { real, blurred, noise } = referenceRows(0);
     expect(noise.fd).toBeGreaterThan(real.fd);

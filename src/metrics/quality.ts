@@ -496,7 +496,7 @@ export function blurImages(images: Float64Array, n: number): Float64Array {
 
 /**
  * Reference rows that give the metrics a scale:
- *  - real: 1797 images of optdigits.tra chosen by Rng(seed, 'reference', 'subset') - real digits
+ *  - real: n images (default 1797) of optdigits.tra chosen by Rng(seed, 'reference', 'subset') - real digits
  *    by other writers, never seen by the generative model (the best a generator could hope for;
  *    note the evaluator itself was trained on tra, so recognisability here is slightly optimistic);
  *  - blurred: the same images through `blurImages` (what an over-smoothed generator gives);
@@ -514,8 +514,7 @@ export function realSubset(n: number, seed = 0): Float64Array {
   return real;
 }
 
-export function referenceRows(seed = 0, opts: QualityOptions = {}): { real: QualityMetrics; blurred: QualityMetrics; noise: QualityMetrics } {
-  const n = 1797;
+export function referenceRows(seed = 0, opts: QualityOptions = {}, n = 1797): { real: QualityMetrics; blurred: QualityMetrics; noise: QualityMetrics } {
   const real = realSubset(n, seed);
   const noise = new Float64Array(n * N_PIXELS);
   const rng = new Rng(seed, 'reference', 'noise');

@@ -51,7 +51,7 @@ export async function reportRun(dir: string, o: RunReportOptions, withEngine: En
   const wall = logRows.reduce((a, r) => a + r.seconds, 0);
   const last = logRows.slice(-50);
   const lastMse = last.reduce((a, r) => a + r.flow_mse, 0) / Math.max(1, last.length);
-  const table = qualityTable([...results.map((r): [string, QualityMetrics] => [`${r.mode}, t1 = ${r.t1.toFixed(1)}`, r.metrics]), ...referenceTableRows(referenceRows(0))]);
+  const table = qualityTable([...results.map((r): [string, QualityMetrics] => [`${r.mode}, t1 = ${r.t1.toFixed(1)}`, r.metrics]), ...referenceTableRows(referenceRows(0, {}, o.n))]);
   const readme = join(dir, 'README.md');
   writeFileAtomic(readme, runReadme(dir, ck, o, { wall, logRows, last, lastMse, table }));
   return { wall, lastMse, results, table, readme };

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('sample-quality metrics of a sample set (FD, coverage, recognisability, class balance, precision/recall, copy rate, sharpness), with reference rows')
     .requiredOption('--samples <file>', 'samples JSON (the output of `gradep sample`, or an array of 64-vectors in [-1, 1])')
     .addOption(new Option('--reference <set>', 'reference set the samples are compared with').choices(['tes']).default('tes'))
-    .option('--no-rows', 'skip the reference rows (real held-out digits, blurred, noise)')
+    .option('--no-rows', 'skip the reference rows (real held-out digits, blurred, noise; at the same n as the samples)')
     .option('--json', 'print one JSON document')
     .action((flags: { samples: string; reference: string; rows: boolean; json?: boolean }) => {
       const raw = readJson(flags.samples, 'samples');
@@ -21,7 +21,8 @@ export function register(program: Command): void {
       const s = vectors(arr, 64, flags.samples, field);
       if (s.n < 2) throw new GradepError(`${flags.samples}: samples: got 1 sample, allowed at least 2`);
       const metrics = evaluateSamples(s.data, s.n);
-      const refRows = flags.rows ? referenceRows(0) : null;
+      // FD depends on n (its bias shrinks as 1/n): reference rows at the samples' own count compare like with like.
+      const refRows = flags.rows ? referenceRows(0, {}, s.n) : null;
       const doc = { samples: flags.samples, n: s.n, reference: flags.reference, metrics, reference_rows: refRows };
       out(Boolean(flags.json), doc, () => qualityTable([[flags.samples, metrics], ...(refRows ? referenceTableRows(refRows) : [])]));
     });
