@@ -85,10 +85,19 @@ describe('gradep CLI', () => {
     expect(readFileSync(join(dir, 's.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('demo on a tiny budget writes checkpoint, loss curve and sample grid', () => {
+  it('demo on a tiny budget: trains, then compares this run, the paper checkpoint ideal and on a chip, at one n', () => {
     const out = join(dir, 'demo');
-    const r = json(gradep('demo', '--steps', '2', '--batch', '16', '--samples', '4', '--out', out, '--json'));
+    const r = json(gradep('demo', '--steps', '2', '--batch', '16', '--samples', '10', '--out', out, '--json'));
     for (const f of [r.checkpoint, r.loss_png, r.samples_png]) expect(existsSync(f)).toBe(true);
+    const rows = r.compare as { name: string; metrics: { n: number; fd: number }; energy_per_sample_j: number | null; time_per_sample_s: number | null }[];
+    expect(rows.map((x) => x.name)).toEqual(['this run, ideal', 'paper, ideal', 'paper, reram', '(real digits)']);
+    // Like with like: every row, the real-digit reference included, at the same sample count.
+    for (const x of rows) expect(x.metrics.n).toBe(10);
+    expect(rows[2].energy_per_sample_j).toBeGreaterThan(0);
+    expect(rows[2].time_per_sample_s).toBeCloseTo(101 * 30e-9, 12);
+    expect(rows[1].energy_per_sample_j).toBeNull();
+    // The trained paper network beats two steps of training from scratch.
+    expect(rows[1].metrics.fd).toBeLessThan(rows[0].metrics.fd);
   });
 
   it('bad input: one-line errors, exit 1; usage errors exit 2', () => {

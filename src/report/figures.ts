@@ -233,13 +233,21 @@ export function sampleGridPng(images: Float64Array, n: number, opts: SampleGridO
   if (opts.labels && opts.labels.length < n) throw new Error(`sampleGridPng: ${opts.labels.length} labels for ${n} images`);
   const scale = opts.scale ?? 8;
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`sampleGridPng: scale must be a positive integer, got ${scale}`);
+  const { width, height } = sampleGridSize(n, opts);
+  const canvas = createCanvas(width, height);
+  drawSampleGrid(canvas.getContext('2d'), images, n, opts);
+  return canvas.toBuffer('image/png');
+}
+
+type Ctx2D = ReturnType<ReturnType<typeof createCanvas>['getContext']>;
+
+/** Draw a sample grid with its top-left corner at the context's origin (see sampleGridPng). */
+function drawSampleGrid(ctx: Ctx2D, images: Float64Array, n: number, opts: SampleGridOptions): void {
+  const scale = opts.scale ?? 8;
   const { width, height, cols } = sampleGridSize(n, opts);
   const tile = 8 * scale;
   const labelH = opts.labels ? GRID_LABEL_H : 0;
   const titleH = opts.title ? GRID_TITLE_H : 0;
-
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
   if (opts.title) {
@@ -275,5 +283,52 @@ export function sampleGridPng(images: Float64Array, n: number, opts: SampleGridO
       ctx.fillText(opts.labels[i], x0 + tile / 2, y0 + tile + labelH / 2, tile);
     }
   }
+}
+
+/** One panel of a side-by-side figure: a sample grid with a title and caption lines under it. */
+export interface GridPanel {
+  images: Float64Array;
+  n: number;
+  title: string;
+  caption?: string[];
+}
+
+const PANEL_PAD = 16;
+const CAPTION_LINE_H = 20;
+const HEADING_H = 36;
+
+/** Several sample grids side by side in one PNG (e.g. the same network ideal and on a chip). */
+export function sampleGridPanelsPng(panels: GridPanel[], opts: { cols?: number; scale?: number; heading?: string } = {}): Buffer {
+  if (panels.length === 0) throw new Error('sampleGridPanelsPng: no panels');
+  const sizes = panels.map((p) => sampleGridSize(p.n, { cols: opts.cols, scale: opts.scale, title: p.title }));
+  const lines = Math.max(0, ...panels.map((p) => p.caption?.length ?? 0));
+  const headingH = opts.heading ? HEADING_H : 0;
+  const width = sizes.reduce((a, s) => a + s.width, 0) + PANEL_PAD * (panels.length + 1);
+  const height = headingH + PANEL_PAD + Math.max(...sizes.map((s) => s.height)) + lines * CAPTION_LINE_H + PANEL_PAD;
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  if (opts.heading) {
+    ctx.fillStyle = '#111111';
+    ctx.font = 'bold 18px sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(opts.heading, width / 2, HEADING_H / 2 + 4, width - 8);
+  }
+  let x = PANEL_PAD;
+  panels.forEach((p, i) => {
+    const y = headingH + PANEL_PAD;
+    ctx.save();
+    ctx.translate(x, y);
+    drawSampleGrid(ctx, p.images, p.n, { cols: opts.cols, scale: opts.scale, title: p.title });
+    ctx.restore();
+    ctx.fillStyle = '#111111';
+    ctx.font = '14px sans-serif';
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    (p.caption ?? []).forEach((line, k) => ctx.fillText(line, x, y + sizes[i].height + (k + 0.5) * CAPTION_LINE_H + 4, sizes[i].width));
+    x += sizes[i].width + PANEL_PAD;
+  });
   return canvas.toBuffer('image/png');
 }
