@@ -9,7 +9,7 @@ import { sampleGridPng } from '../../report/figures.js';
 import { lossFigure } from '../../report/loss-figure.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { withEngine } from '../engine.js';
-import { intIn, rows } from '../io.js';
+import { checkOutPath, intIn, rows } from '../io.js';
 import { out } from '../output.js';
 import { Progress } from '../progress.js';
 import { addTrainOptions, trainCommand, type TrainFlags } from '../training.js';
@@ -17,6 +17,7 @@ import { addTrainOptions, trainCommand, type TrainFlags } from '../training.js';
 type DemoFlags = TrainFlags & { samples: number };
 
 async function demoCommand(flags: DemoFlags, cmd: Command) {
+  checkOutPath('--out', flags.out, 'dir');
   // Re-running the demo continues its own run instead of refusing to overwrite it.
   const flagsResume = { ...flags, resume: existsSync(join(resolve(flags.out), 'checkpoint.json')) };
   const tr = await trainCommand(flagsResume, cmd);
