@@ -99,9 +99,9 @@ describe('gradep sweep', () => {
     writeFileSync(bad, JSON.stringify({ format: 'gradep-sweep/1', base: packagePath('circuits', 'reram.json'), vary: { 'synapse.g_dtod': [0, -0.5] } }));
     const r = gradep('sweep', bad);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toMatch(/bad\.json \(vary on .*reram\.json\): synapse\.g_dtod: got -0\.5, allowed a number >= 0 and <= 1$/);
+    expect(r.stderr.trim()).toMatch(/bad\.json: vary\.synapse\.g_dtod\[1\]: got -0\.5, allowed a number >= 0 and <= 1$/);
     const r2 = gradep('sweep', bad, '--shard', '3/2');
-    expect(r2.status).toBe(1);
+    expect(r2.status).toBe(2); // a bad --shard is a usage error
   });
 
   it('runs finetune and gradient points under --quick, and reports them with SI axes and gradient columns', () => {

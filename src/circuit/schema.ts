@@ -133,14 +133,15 @@ export function validateObject(file: string, path: string, raw: unknown, spec: O
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, where, raw, `an object with fields ${Object.keys(spec.fields).join(', ')}`);
   const obj = raw as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    if (!(k in spec.fields)) {
+    // Own properties only: `in` would accept inherited names such as "constructor" or "toString".
+    if (!Object.hasOwn(spec.fields, k)) {
       throw new GradepError(`${file}: ${path ? `${path}.` : ''}${k}: unknown field, allowed fields here: ${Object.keys(spec.fields).join(', ')}`);
     }
   }
   const out: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(spec.fields)) {
     const p = path ? `${path}.${k}` : k;
-    const v = obj[k];
+    const v = Object.hasOwn(obj, k) ? obj[k] : undefined;
     switch (f.kind) {
       case 'object':
         out[k] = validateObject(file, p, v, f);

@@ -4,12 +4,9 @@ import type { RelaxEngine } from '../solvers/engine.js';
 import { type EngineKind, openEngine } from '../solvers/fast-engine.js';
 import { GradepError } from '../util/errors.js';
 
+/** The global --threads, already checked by its parser (intIn) for every command. */
 export function threadsOf(cmd: Command): number | undefined {
-  const t = cmd.optsWithGlobals().threads as string | undefined;
-  if (t === undefined) return undefined;
-  const n = Number(t);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new GradepError(`--threads: got ${JSON.stringify(t)}, allowed an integer 1..64`);
-  return n;
+  return cmd.optsWithGlobals().threads as number | undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
-/** Small CLI helpers: reading user JSON inputs with one-line errors, number options. */
+/** Small CLI helpers: reading user JSON inputs with one-line errors, number options, output paths. */
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { GradepError } from '../util/errors.js';
 
@@ -34,3 +36,29 @@ function numberParser(name: string, check: (v: number) => boolean, allowed: stri
 
 export const intIn = (name: string, lo: number, hi: number) => numberParser(name, (v) => Number.isInteger(v) && v >= lo && v <= hi, `an integer ${lo}..${hi}`);
 export const posNum = (name: string, hi = Infinity) => numberParser(name, (v) => Number.isFinite(v) && v > 0 && v <= hi, hi === Infinity ? 'a number > 0' : `a number in (0, ${hi}]`);
+
+/**
+ * Check an output path before any work, so a long run does not fail at its last write: a
+ * `file` must not be a directory, a `dir` must not be a file, and the nearest existing
+ * folder on the way must be a directory in which a file can be created (probed, not
+ * guessed from mode bits: root passes access checks on read-only mounts such as /proc).
+ */
+export function checkOutPath(flag: string, path: string, kind: 'file' | 'dir'): void {
+  const p = resolve(path);
+  const bad = (why: string) => new GradepError(`${flag}: ${path}: ${why}`);
+  if (existsSync(p)) {
+    const isDir = statSync(p).isDirectory();
+    if (kind === 'file' && isDir) throw bad('is a directory, allowed a file path');
+    if (kind === 'dir' && !isDir) throw bad('exists and is not a directory, allowed a directory');
+  }
+  let folder = kind === 'dir' && existsSync(p) ? p : dirname(p);
+  while (!existsSync(folder)) folder = dirname(folder);
+  if (!statSync(folder).isDirectory()) throw bad(`${folder} is a file, allowed a path whose folders are directories`);
+  const probe = join(folder, `.gradep-probe-${process.pid}.tmp`);
+  try {
+    closeSync(openSync(probe, 'w'));
+  } catch (e) {
+    throw bad(`cannot create files in ${folder} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  rmSync(probe, { force: true });
+}

@@ -5,7 +5,7 @@
  * (a one-line message naming file, field and allowed range), 2 usage error.
  */
 import { CommanderError } from 'commander';
-import { GradepError } from '../util/errors.js';
+import { GradepError, UsageError } from '../util/errors.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
@@ -18,7 +18,7 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   } else if (e instanceof GradepError) {
     process.stderr.write(`gradep: ${e.message}\n`);
-    process.exitCode = EXIT_FAILURE;
+    process.exitCode = e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
   } else {
     process.stderr.write(`gradep: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = EXIT_FAILURE;

@@ -1,5 +1,5 @@
 /** The gradep command tree, built without parsing so that main.ts runs it and the docs generator walks it. */
-import { Command, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import * as bench from './commands/bench.js';
 import * as circuit from './commands/circuit.js';
 import * as demo from './commands/demo.js';
@@ -15,6 +15,7 @@ import * as sample from './commands/sample.js';
 import * as sweep from './commands/sweep.js';
 import * as train from './commands/train.js';
 import * as velocity from './commands/velocity.js';
+import { intIn } from './io.js';
 
 /** In registration order, which is the order of the top-level help. */
 const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, experiment, sweep, report, bench, evalCmd, evaluator, circuit];
@@ -26,8 +27,16 @@ export function buildProgram(): Command {
     .description('Neuromorphic hardware simulator for Gradient Equilibrium Propagation (FlowEqProp): train and sample a flow-matching digit generator on a simulated analogue circuit.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  program.addOption(new Option('--threads <n>', 'worker threads for relaxation (default: all cores)'));
+    .exitOverride()
+    // --help marks required options as the generated docs/cli.md does (set before the commands, which inherit it).
+    .configureHelp({
+      optionDescription(o) {
+        const d = Help.prototype.optionDescription.call(this, o);
+        return o.mandatory ? `${d} (required)` : d;
+      },
+    });
+  // Parsed here, so a bad value is a usage error (exit 2) for every command, with or without an engine.
+  program.addOption(new Option('--threads <n>', 'worker threads for relaxation (default: all cores)').argParser(intIn('--threads', 1, 64)));
   program.addOption(new Option('--engine <e>', 'relaxation engine: fast (WebAssembly SIMD, float32) or js (TypeScript, float64)').choices(['fast', 'js']).default('fast'));
   for (const c of COMMANDS) c.register(program);
   return program;

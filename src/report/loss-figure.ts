@@ -1,18 +1,37 @@
 /** The loss curve of a training run, read from its log.jsonl (shared by demo, plot-log and report-run). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { StepRow } from '../experiments/train.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { GradepError } from '../util/errors.js';
 import { lineChartPng } from './figures.js';
 
-export function readLog(path: string): StepRow[] {
-  return readFileSync(path, 'utf8')
+/**
+ * The step rows of a log.jsonl. A line that does not parse (a run killed mid-write leaves a
+ * cut last line) is skipped, with a note through `note`, as the training runner drops it on resume.
+ */
+export function readLog(path: string, note: (msg: string) => void = () => {}): StepRow[] {
+  if (!existsSync(path)) throw new GradepError(`${path}: log file not found`);
+  if (statSync(path).isDirectory()) throw new GradepError(`${path}: is a directory, allowed a log.jsonl file`);
+  const rows: StepRow[] = [];
+  readFileSync(path, 'utf8')
     .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as StepRow);
+    .forEach((l, i) => {
+      if (!l.trim()) return;
+      let r: unknown;
+      try {
+        r = JSON.parse(l);
+      } catch {
+        r = null;
+      }
+      const ok = typeof r === 'object' && r !== null && typeof (r as StepRow).step === 'number';
+      if (ok) rows.push(r as StepRow);
+      else note(`note: ${path}: line ${i + 1} is not a complete step record (cut by a killed run?), skipped`);
+    });
+  return rows;
 }
 
-export function lossFigure(logPath: string, pngPath: string, title: string): void {
-  const rows = readLog(logPath);
+export function lossFigure(logPath: string, pngPath: string, title: string, note?: (msg: string) => void): void {
+  const rows = readLog(logPath, note);
   const png = lineChartPng({
     title,
     xLabel: 'training step',

@@ -45,7 +45,7 @@ const T1S = [1.0, 1.2];
 export async function reportRun(dir: string, o: RunReportOptions, withEngine: EngineRunner, log: (msg: string) => void): Promise<RunReport> {
   const ck = loadCheckpoint(join(dir, 'checkpoint.json'));
   const d = dimsOfCircuit(ck.circuit);
-  const logRows = readLog(join(dir, 'log.jsonl'));
+  const logRows = readLog(join(dir, 'log.jsonl'), log);
   lossFigure(join(dir, 'log.jsonl'), join(dir, 'loss.png'), `GradEP training on ${ck.circuit.name} (batch ${ck.hyper.batch}, ${ck.hyper.relax} relaxation, ${ck.step} steps)`);
   const results = await withEngine((e) => sampleModes(e, dir, ck, d, o, log));
   const wall = logRows.reduce((a, r) => a + r.seconds, 0);

@@ -13,6 +13,7 @@ import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
 import { readResults, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readJsonFile } from '../util/json.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
 import { evaluateSamples, type QualityMetrics, realSubset } from '../metrics/quality.js';
@@ -205,10 +206,36 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
 }
 
 /** The sweep spec and its finished points, numbered in the sweep's order. */
-function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[] } {
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields of DIR/sweep.json that the report reads, with what each must be. */
+const META_FIELDS: [string, string, (v: unknown) => boolean][] = [
+  ['spec.name', 'a string', (v) => typeof v === 'string'],
+  ['spec.description', 'a string', (v) => typeof v === 'string'],
+  ['spec.base', 'a string', (v) => typeof v === 'string'],
+  ['spec.vary', 'an object of value lists', (v) => isRecord(v) && Object.values(v).every(Array.isArray)],
+  ['spec.actions', 'a list of actions', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')],
+  ['spec.chip_seeds', 'a list of integers', (v) => Array.isArray(v) && v.every(Number.isInteger)],
+];
+
+/** DIR/sweep.json as `gradep sweep` wrote it; a damaged or hand-edited one is a one-line error naming file and field. */
+export function readSweepMeta(dir: string): { file: string; spec: SweepSpec } {
   const meta = join(dir, 'sweep.json');
   if (!existsSync(meta)) throw new GradepError(`${dir}: not a sweep directory (no sweep.json; run gradep sweep first)`);
-  const { file, spec } = JSON.parse(readFileSync(meta, 'utf8')) as { file: string; spec: SweepSpec };
+  const raw = readJsonFile(meta, 'sweep.json');
+  const bad = (field: string, v: unknown, allowed: string) => new GradepError(`${meta}: ${field}: got ${JSON.stringify(v)?.slice(0, 60) ?? 'nothing'}, allowed ${allowed} (gradep sweep rewrites the file)`);
+  if (!isRecord(raw)) throw bad('(top level)', raw, 'an object { "file": ..., "spec": ... }');
+  if (typeof raw.file !== 'string') throw bad('file', raw.file, 'the sweep file name');
+  if (!isRecord(raw.spec)) throw bad('spec', raw.spec, 'an object (the sweep as run)');
+  for (const [field, allowed, ok] of META_FIELDS) {
+    const v = raw.spec[field.slice('spec.'.length)];
+    if (!ok(v)) throw bad(field, v, allowed);
+  }
+  return { file: raw.file, spec: raw.spec as unknown as SweepSpec };
+}
+
+function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[] } {
+  const { file, spec } = readSweepMeta(dir);
   // The points of the sweep as last run, numbered in its order: a directory may still hold
   // results of values since dropped from the file, and those stay out.
   const done = readResults(dir);

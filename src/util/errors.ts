@@ -9,6 +9,14 @@ export class GradepError extends Error {
   }
 }
 
+/** A bad command-line value found after parsing (e.g. one flag against another): the CLI exits 2. */
+export class UsageError extends GradepError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Error for a value outside its allowed range; `where` is e.g. "circuits/x.json: relax.T". */
 export function rangeError(where: string, value: unknown, allowed: string): GradepError {
   return new GradepError(`${where}: got ${JSON.stringify(value)}, allowed ${allowed}`);

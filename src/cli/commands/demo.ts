@@ -16,7 +16,7 @@ import { lossFigure } from '../../report/loss-figure.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { packagePath } from '../../util/paths.js';
 import { withEngine } from '../engine.js';
-import { intIn, rows } from '../io.js';
+import { checkOutPath, intIn, rows } from '../io.js';
 import { log, out } from '../output.js';
 import { Progress } from '../progress.js';
 import { addTrainOptions, trainCommand, type TrainFlags } from '../training.js';
@@ -26,6 +26,7 @@ type DemoFlags = TrainFlags & { samples: number; chip: string };
 const PAPER_CHECKPOINT = packagePath('reports', 'paper', 'checkpoint.json');
 
 async function demoCommand(flags: DemoFlags, cmd: Command) {
+  checkOutPath('--out', flags.out, 'dir');
   // Re-running the demo continues its own run instead of refusing to overwrite it.
   const flagsResume = { ...flags, resume: existsSync(join(resolve(flags.out), 'checkpoint.json')) };
   const tr = await trainCommand(flagsResume, cmd);

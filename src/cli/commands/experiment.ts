@@ -5,7 +5,9 @@ import { loadRelaxationQuality, quickSpec, runRelaxationQuality } from '../../ex
 import { experimentReadme } from '../../report/experiment-readme.js';
 import { relaxationQualityTable, writeRelaxationQualityReport } from '../../report/relaxation-quality.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { GradepError } from '../../util/errors.js';
 import { withEngine } from '../engine.js';
+import { readJson } from '../io.js';
 import { out } from '../output.js';
 import { fmtTime, Progress } from '../progress.js';
 
@@ -18,6 +20,7 @@ export function register(program: Command): void {
     .option('--quick', 'a reduced budget that finishes in minutes')
     .option('--json', 'print one JSON document')
     .action(async (file: string, flags: { out?: string; quick?: boolean; json?: boolean }, cmd: Command) => {
+      if ((readJson(file, 'experiment') as { format?: unknown } | null)?.format === 'gradep-sweep/1') throw new GradepError(`${file}: this is a sweep file: run gradep sweep ${file}`);
       let spec = loadRelaxationQuality(file);
       if (flags.quick) spec = quickSpec(spec);
       const outDir = resolve(flags.out ?? join('reports', spec.name + (flags.quick ? '-quick' : '')));

@@ -1,6 +1,7 @@
 /** `gradep plot-log`: the loss curve of a training log as a PNG. */
 import type { Command } from 'commander';
 import { lossFigure } from '../../report/loss-figure.js';
+import { checkOutPath } from '../io.js';
 import { log } from '../output.js';
 
 export function register(program: Command): void {
@@ -11,7 +12,8 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'PNG file')
     .option('--title <t>', 'figure title', 'GradEP training')
     .action((flags: { log: string; out: string; title: string }) => {
-      lossFigure(flags.log, flags.out, flags.title);
+      checkOutPath('--out', flags.out, 'file');
+      lossFigure(flags.log, flags.out, flags.title, log);
       log(`wrote ${flags.out}`);
     });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { reportRun } from '../../report/run-report.js';
 import { withEngine } from '../engine.js';
-import { intIn } from '../io.js';
+import { checkOutPath, intIn } from '../io.js';
 import { log, out } from '../output.js';
 
 export function register(program: Command): void {
@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('--seed <s>', 'sampling seed', intIn('--seed', 0, 2 ** 31 - 1), 0)
     .option('--json', 'print one JSON document')
     .action(async (dir: string, flags: { n: number; seed: number; json?: boolean }, cmd: Command) => {
+      checkOutPath('<dir>', dir, 'dir');
       const r = await reportRun(dir, { n: flags.n, seed: flags.seed }, (f) => withEngine(cmd, f), log);
       const doc = { dir, wall_seconds: r.wall, flow_mse_last: r.lastMse, results: r.results.map((m) => ({ mode: m.mode, t1: m.t1, png: m.png, metrics: m.metrics })) };
       out(Boolean(flags.json), doc, () => `${r.table}\n\nwrote ${join(dir, 'README.md')}`);

@@ -1,8 +1,8 @@
 /** `gradep report`: a sweep directory turned into figures, tables and an interactive index.html. */
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeSweepReport } from '../../report/sweep-report.js';
+import { readSweepMeta, writeSweepReport } from '../../report/sweep-report.js';
+import { checkOutPath } from '../io.js';
 import { out } from '../output.js';
 
 export function register(program: Command): void {
@@ -13,8 +13,9 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report directory (default: reports/<sweep name>)')
     .option('--json', 'print one JSON document')
     .action((dir: string, flags: { out?: string; json?: boolean }) => {
-      const name = (JSON.parse(existsSync(join(dir, 'sweep.json')) ? readFileSync(join(dir, 'sweep.json'), 'utf8') : '{"spec":{"name":"sweep"}}') as { spec: { name: string } }).spec.name;
+      const name = readSweepMeta(dir).spec.name;
       const outDir = resolve(flags.out ?? join('reports', name));
+      checkOutPath(flags.out ? '--out' : '--out (default)', outDir, 'dir');
       const r = writeSweepReport(dir, outDir);
       out(Boolean(flags.json), { out: outDir, files: r.files }, () => `${r.table}\n\nwrote ${r.files.length} files to ${outDir}`);
     });

@@ -7,9 +7,9 @@ import { generateOnChip } from '../../flow/sample-chip.js';
 import { loadCheckpoint } from '../../learning/checkpoint.js';
 import { sampleGridPng } from '../../report/figures.js';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { GradepError } from '../../util/errors.js';
+import { GradepError, UsageError } from '../../util/errors.js';
 import { withEngine } from '../engine.js';
-import { intIn, posNum, rows } from '../io.js';
+import { checkOutPath, intIn, posNum, rows } from '../io.js';
 import { modeOption, type Relax, relaxOption } from '../options.js';
 import { out } from '../output.js';
 import { fmtTime, Progress } from '../progress.js';
@@ -30,7 +30,31 @@ interface SampleFlags {
   json?: boolean;
 }
 
+/** Most Euler steps a sampling run may take (t1 / dt): bounds a mistyped --dt, not a real run (100 by default). */
+export const MAX_EULER_STEPS = 100_000;
+
+/**
+ * --dt against --t1: the Euler loop takes round(t1 / dt) steps, so dt > t1 or a t1 that is no
+ * multiple of dt would integrate to another horizon than the one recorded in the output.
+ */
+export function checkEulerSteps(t1: number, dt: number): void {
+  const steps = t1 / dt;
+  if (dt > t1) throw new UsageError(`--dt: got ${dt}, allowed <= --t1 (${t1})`);
+  if (Math.abs(steps - Math.round(steps)) > 1e-9 * steps) throw new UsageError(`--dt: got ${dt}, allowed a step that divides --t1 (${t1}) into a whole number of steps (got ${steps} steps)`);
+  if (Math.round(steps) > MAX_EULER_STEPS) throw new UsageError(`--dt: got ${dt}, allowed at most ${MAX_EULER_STEPS} Euler steps up to --t1 (${t1}), i.e. --dt >= ${t1 / MAX_EULER_STEPS}`);
+}
+
+/** The PNG path of --png: its own value, or next to --out. */
+function pngPath(flags: SampleFlags): string | null {
+  if (!flags.png) return null;
+  return typeof flags.png === 'string' ? flags.png : flags.out.replace(/\.json$/i, '') + '.png';
+}
+
 async function sampleCommand(flags: SampleFlags, cmd: Command) {
+  checkEulerSteps(flags.t1, flags.dt);
+  checkOutPath('--out', flags.out, 'file');
+  const png = pngPath(flags);
+  if (png) checkOutPath('--png', png, 'file');
   const ck = loadCheckpoint(flags.checkpoint);
   const d = dimsOfCircuit(ck.circuit);
   const relax = flags.circuit ? 'transient' : (flags.relax ?? 'equilibrium');
@@ -54,11 +78,7 @@ async function sampleCommand(flags: SampleFlags, cmd: Command) {
   const seconds = (performance.now() - t0) / 1000;
   const doc = { format: 'gradep-samples/1', checkpoint: flags.checkpoint, step: ck.step, mode: flags.mode, relax, circuit: flags.circuit ?? null, chip_seed: flags.circuit ? flags.chipSeed : null, t1: flags.t1, dt: flags.dt, seed: flags.seed, ema: Boolean(flags.ema), n: flags.n, evaluations: r.evaluations, seconds, physical, samples: rows(r.samples, d.nx) };
   writeFileAtomic(flags.out, JSON.stringify(doc));
-  let png: string | null = null;
-  if (flags.png) {
-    png = typeof flags.png === 'string' ? flags.png : flags.out.replace(/\.json$/i, '') + '.png';
-    writeFileAtomic(png, sampleGridPng(r.samples, flags.n, { title: `${flags.mode}, t1 = ${flags.t1}, step ${ck.step}` }));
-  }
+  if (png) writeFileAtomic(png, sampleGridPng(r.samples, flags.n, { title: `${flags.mode}, t1 = ${flags.t1}, step ${ck.step}` }));
   return { out: flags.out, png, n: flags.n, evaluations: r.evaluations, seconds, physical, relax: r.relax ?? null };
 }
 

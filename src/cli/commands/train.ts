@@ -1,6 +1,7 @@
 /** `gradep train`: GradEP flow-matching training into DIR/checkpoint.json and DIR/log.jsonl. */
 import type { Command } from 'commander';
 import { PAPER_RECIPE } from '../../experiments/train.js';
+import { checkOutPath } from '../io.js';
 import { out } from '../output.js';
 import { fmtTime } from '../progress.js';
 import { addTrainOptions, trainCommand, type TrainFlags } from '../training.js';
@@ -14,6 +15,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
     .option('--json', 'print one JSON document')
     .action(async (flags: TrainFlags, cmd: Command) => {
+      checkOutPath('--out', flags.out, 'dir');
       const r = await trainCommand(flags, cmd);
       out(Boolean(flags.json), r, () => `trained to step ${r.step}, flow MSE ${r.flow_mse?.toFixed(4)}, ${fmtTime(r.seconds)}; checkpoint ${r.checkpoint}`);
     });

@@ -83,8 +83,15 @@ function listValues(file: string, where: string, key: string, v: unknown[]): unk
   v.forEach((x, i) => {
     if (typeof x !== 'number' && typeof x !== 'string') throw new GradepError(`${file}: ${where}[${i}]: got ${show(x)}, allowed a number or a string (a quantity with its unit such as "30 ns", or a choice)`);
   });
-  // t1 is no circuit field: check its values here (circuit values are checked by the circuit schema).
-  if (key === 't1') v.forEach((x, i) => parseNumber(file, `${where}[${i}]`, x, BUDGET_FIELDS.t1 as NumberField));
+  // Check each value here, so an error names its entry (vary.<field>[i]) rather than the circuit field.
+  const f = numericField(key);
+  const choice = fieldAt(CIRCUIT_SCHEMA, key);
+  if (f) v.forEach((x, i) => parseNumber(file, `${where}[${i}]`, x, f));
+  else if (choice?.kind === 'enum') {
+    v.forEach((x, i) => {
+      if (!choice.values.includes(x as string)) throw new GradepError(`${file}: ${where}[${i}]: got ${show(x)}, allowed one of ${choice.values.map((c) => JSON.stringify(c)).join(', ')}`);
+    });
+  }
   return v;
 }
 
