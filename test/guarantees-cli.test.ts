@@ -1,7 +1,7 @@
 /** The guarantees through the built CLI: resume identity, flag overrides validated, no non-finite results. */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../src/util/paths.js';
@@ -44,6 +44,15 @@ describe('guarantees through the CLI', () => {
   });
 
   it('a result with a non-finite number is an error, not nulls', () => {
+    const ck = packagePath('test', 'fixtures', 'checkpoint-v1.json');
+    const huge = join(dir, 'huge-ck.json');
+    const raw = JSON.parse(readFileSync(ck, 'utf8'));
+    raw.params.W0[0][0] = 1e300;
+    writeFileSync(huge, JSON.stringify(raw));
+    const s = gradep('sample', '--checkpoint', huge, '--n', '2', '--t1', '0.05', '--out', join(dir, 'nan-samples.json'));
+    expect(s.code).toBe(1);
+    expect(s.err).toMatch(/nan-samples\.json: [\w.[\]]+ is (NaN|Infinity|-Infinity) .*nothing written/);
+    expect(existsSync(join(dir, 'nan-samples.json'))).toBe(false);
     const pairs = join(dir, 'huge.json');
     writeFileSync(pairs, JSON.stringify({ xt: [Array(64).fill(1e300)], ut: [Array(64).fill(0.2)] }));
     const r = gradep('grad', '--checkpoint', packagePath('reports', 'quick', 'checkpoint.json'), '--pairs', pairs, '--relax', 'paper', '--json');

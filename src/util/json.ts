@@ -149,3 +149,10 @@ export function firstNonFinite(v: unknown, path: string): { path: string; value:
   }
   return null;
 }
+
+/** JSON text of a result that has only finite numbers; otherwise a one-line error naming `what` and the field. */
+export function finiteJson(doc: unknown, what: string): string {
+  const bad = firstNonFinite(doc, '');
+  if (bad) throw new GradepError(`${what}: ${bad.path} is ${bad.value} (a relaxation diverged: check the inputs' scale and the circuit's stability); nothing written`);
+  return JSON.stringify(doc);
+}

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../learning/checkpoint.js';
 import { sampleGridPng } from '../../report/figures.js';
 import { lossFigure } from '../../report/loss-figure.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { finiteJson } from '../../util/json.js';
 import { withEngine } from '../engine.js';
 import { intIn, rows } from '../io.js';
 import { out } from '../output.js';
@@ -28,7 +29,8 @@ async function demoCommand(flags: DemoFlags, cmd: Command) {
   const r = await withEngine(cmd, (e) =>
     generate(e, ck.params, d, { mode: 'energy_gd', lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, relax: relaxSpecOf(ck.circuit, 'equilibrium'), n: flags.samples, t1: 1.0, dt: 0.01, seed: flags.seed, onStep: (k) => bar.update(k) }),
   );
-  writeFileAtomic(join(outDir, 'samples.json'), JSON.stringify({ format: 'gradep-samples/1', mode: 'energy_gd', t1: 1.0, dt: 0.01, n: flags.samples, samples: rows(r.samples, d.nx) }));
+  finiteJson({ relax: r.relax }, join(outDir, 'samples.json')); // a diverged relaxation can leave finite-looking samples
+  writeFileAtomic(join(outDir, 'samples.json'), finiteJson({ format: 'gradep-samples/1', mode: 'energy_gd', t1: 1.0, dt: 0.01, n: flags.samples, samples: rows(r.samples, d.nx) }, join(outDir, 'samples.json')));
   writeFileAtomic(join(outDir, 'samples.png'), sampleGridPng(r.samples, flags.samples, { title: `energy_gd samples, t1 = 1.0, after ${ck.step} steps` }));
   return { ...tr, loss_png: join(outDir, 'loss.png'), samples_png: join(outDir, 'samples.png'), samples_json: join(outDir, 'samples.json') };
 }

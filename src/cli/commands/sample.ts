@@ -7,6 +7,7 @@ import { generateOnChip } from '../../flow/sample-chip.js';
 import { loadCheckpoint } from '../../learning/checkpoint.js';
 import { sampleGridPng } from '../../report/figures.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { finiteJson } from '../../util/json.js';
 import { GradepError } from '../../util/errors.js';
 import { withEngine } from '../engine.js';
 import { intIn, posNum, rows } from '../io.js';
@@ -53,7 +54,8 @@ async function sampleCommand(flags: SampleFlags, cmd: Command) {
   }
   const seconds = (performance.now() - t0) / 1000;
   const doc = { format: 'gradep-samples/1', checkpoint: flags.checkpoint, step: ck.step, mode: flags.mode, relax, circuit: flags.circuit ?? null, chip_seed: flags.circuit ? flags.chipSeed : null, t1: flags.t1, dt: flags.dt, seed: flags.seed, ema: Boolean(flags.ema), n: flags.n, evaluations: r.evaluations, seconds, physical, samples: rows(r.samples, d.nx) };
-  writeFileAtomic(flags.out, JSON.stringify(doc));
+  finiteJson({ relax: r.relax }, flags.out); // a diverged relaxation can leave finite-looking samples
+  writeFileAtomic(flags.out, finiteJson(doc, flags.out));
   let png: string | null = null;
   if (flags.png) {
     png = typeof flags.png === 'string' ? flags.png : flags.out.replace(/\.json$/i, '') + '.png';
