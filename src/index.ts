@@ -32,7 +32,7 @@ export { flowMse, gradepEstimate, type GradEPConfig } from './learning/gradep.js
 export { insituEstimate, insituEstimator, localGradient } from './learning/insitu.js';
 export { compareGrads, exactFlowGradient } from './learning/exact-grad.js';
 export { initParams } from './learning/init.js';
-export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type Checkpoint, type TrainHyper } from './learning/checkpoint.js';
+export { CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_V1, loadCheckpoint, saveCheckpoint, type Checkpoint, type OverrideRecord, type TrainHyper } from './learning/checkpoint.js';
 export { PAPER_RECIPE, runTraining, type StepRow, type TrainEvent, type TrainOptions } from './experiments/train.js';
 
 // Flow matching and generation: ideal, on a chip, and fully analogue.

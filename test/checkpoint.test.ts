@@ -27,7 +27,7 @@ describe('checkpoints and exact resume', () => {
     const ck = await runTraining(opts(dir, 1), new LocalEngine());
     const path = join(dir, 'checkpoint.json');
     const raw = JSON.parse(readFileSync(path, 'utf8'));
-    expect(raw.format).toBe('gradep-checkpoint/1');
+    expect(raw.format).toBe('gradep-checkpoint/2');
     expect(raw.params.W0.length).toBe(128);
     expect(raw.params.W0[0].length).toBe(64);
     expect(raw.params.W1.length).toBe(128);
@@ -35,7 +35,9 @@ describe('checkpoints and exact resume', () => {
     expect(raw.ema_params.bx.length).toBe(64);
     expect(raw.hyper).toMatchObject({ lambda: 15, alpha: 2, epsilon: 0.1, T: 300, beta: 1.25e-3, batch: 12 });
     expect(raw.optimizer.t).toBe(1);
-    expect(raw.seeds.run).toBe(3);
+    expect(raw.seeds).toEqual({ run: 3, chip: null });
+    expect(raw.engine).toBe('js-f64');
+    expect(raw.overrides).toEqual([]);
     const back = loadCheckpoint(path);
     expect(back.params.W1).toEqual(ck.params.W1);
     expect(back.optimizer.v.W0).toEqual(ck.optimizer.v.W0);
@@ -87,7 +89,7 @@ describe('checkpoints and exact resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradep-d-'));
     const f = join(dir, 'bad.json');
     writeFileSync(f, JSON.stringify({ format: 'gradep-checkpoint/0' }));
-    expect(() => loadCheckpoint(f)).toThrow(/bad\.json: format: got "gradep-checkpoint\/0", allowed "gradep-checkpoint\/1"/);
+    expect(() => loadCheckpoint(f)).toThrow(/bad\.json: format: got "gradep-checkpoint\/0", allowed "gradep-checkpoint\/2" \(or "gradep-checkpoint\/1"\)/);
     expect(() => loadCheckpoint(join(dir, 'missing.json'))).toThrow(/missing\.json: checkpoint not found/);
     writeFileSync(f, '{not json');
     expect(() => loadCheckpoint(f)).toThrow(/bad\.json: not valid JSON/);

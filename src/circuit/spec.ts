@@ -176,6 +176,17 @@ export interface CircuitSpec extends DeviceSpec, AnalysisSpec {
   source: string;
 }
 
+/**
+ * The nudge strengths beta the validator allows for this circuit: 0 < beta < the returned
+ * bound (the -beta phase's stability, and the paper relaxation's step bound when it uses it).
+ */
+export function betaBound(c: CircuitSpec): number {
+  const kappa = (c.readout.alpha * c.spring.lambda) ** 2;
+  const minus = (1 + c.spring.lambda) / kappa;
+  const bound = c.relax.method === 'paper' ? Math.min(minus, (2 / c.relax.epsilon - 1 - c.spring.lambda) / kappa) : minus;
+  return Math.min(bound, 1);
+}
+
 /** Validate a parsed circuit; `file` names it in errors. */
 export function validateCircuit(raw: unknown, file: string): CircuitSpec {
   const c = validateObject(file, '', raw, CIRCUIT_SCHEMA) as unknown as CircuitSpec;

@@ -1,7 +1,8 @@
 /** Training from the command line: the options shared by `train` and `demo`, and the run with a progress bar. */
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { DEFAULT_CIRCUIT_FILE, loadCircuit } from '../circuit/spec.js';
+import { type CircuitSpec, DEFAULT_CIRCUIT_FILE, loadCircuit, validateCircuit } from '../circuit/spec.js';
+import { GradepError } from '../util/errors.js';
 import { PAPER_RECIPE, runTraining } from '../experiments/train.js';
 import { withEngine } from './engine.js';
 import { intIn, posNum } from './io.js';
@@ -19,6 +20,7 @@ export interface TrainFlags {
   pairing: 'ot' | 'independent';
   out: string;
   resume?: boolean;
+  overrideCircuit?: boolean;
   checkpointEvery: number;
   lr?: number;
   json?: boolean;
@@ -32,16 +34,27 @@ export interface TrainSummary {
   log: string;
 }
 
+/** `--relax` overrides the circuit's relax.method: the overridden circuit must pass the validator (a usage error otherwise). */
+function checkRelax(c: CircuitSpec, method: TrainRelax, file: string, cmd: Command): void {
+  try {
+    validateCircuit({ ...c, relax: { ...c.relax, method } }, file);
+  } catch (e) {
+    if (!(e instanceof GradepError)) throw e;
+    cmd.error(`error: --relax: got "${method}", not allowed for this circuit: ${e.message}`, { exitCode: 2, code: 'gradep.invalidArgument' });
+  }
+}
+
 export async function trainCommand(flags: TrainFlags, cmd: Command): Promise<TrainSummary> {
   const circuitFile = resolve(flags.circuit);
   const circuit = loadCircuit(circuitFile);
   const outDir = resolve(flags.out);
   const relax = flags.relax ?? circuit.relax.method;
+  if (flags.relax) checkRelax(circuit, relax, flags.circuit, cmd);
   let bar: Progress | null = null;
   let seconds = 0;
   const ck = await withEngine(cmd, (engine) =>
     runTraining(
-      { circuit, circuitFile, steps: flags.steps, batch: flags.batch, seed: flags.seed, chipSeed: flags.chipSeed, pairing: flags.pairing, relax, outDir, resume: Boolean(flags.resume), checkpointEvery: flags.checkpointEvery, lr: flags.lr },
+      { circuit, circuitFile, steps: flags.steps, batch: flags.batch, seed: flags.seed, chipSeed: flags.chipSeed, pairing: flags.pairing, relax, outDir, resume: Boolean(flags.resume), overrideCircuit: Boolean(flags.overrideCircuit), checkpointEvery: flags.checkpointEvery, lr: flags.lr },
       engine,
       (e) => {
         if (e.type === 'start') {
@@ -71,6 +84,7 @@ export function addTrainOptions(c: Command, defaults: { steps: number; batch: nu
     .option('--chip-seed <s>', 'chip seed (frozen mismatch) for transient training (default: --seed)', intIn('--chip-seed', 0, 2 ** 31 - 1))
     .addOption(new Option('--pairing <p>', 'noise-data pairing').choices(['ot', 'independent']).default('ot'))
     .option('--lr <lr>', 'Adam learning rate', posNum('--lr', 1), PAPER_RECIPE.lr)
+    .option('--override-circuit', 'with --resume: continue even though the circuit, --chip-seed or --engine differ from the checkpoint\'s (not its layer sizes); the change is recorded in its overrides')
     .option('--checkpoint-every <n>', 'write the checkpoint every n steps', intIn('--checkpoint-every', 1, 1_000_000), 25)
     .option('--out <dir>', 'output directory', defaults.out);
 }

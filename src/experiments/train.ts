@@ -10,6 +10,7 @@ import { BatchPrefetcher, type Pairing } from '../flow/batch.js';
 import { loadDigits } from '../data/optdigits.js';
 import { buildSimulation, type Simulation } from '../build/build.js';
 import { type Checkpoint, CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type TrainHyper } from '../learning/checkpoint.js';
+import { checkResume, type RunIdentity } from './resume.js';
 import { estimateColumns, type EstimateColumns, type GradientEstimate } from '../learning/estimate.js';
 import { gradepEstimate } from '../learning/gradep.js';
 import { initParams } from '../learning/init.js';
@@ -17,7 +18,9 @@ import { insituEstimator } from '../learning/insitu.js';
 import { adamStep, clipGradNorm, emaUpdate, newAdamState } from '../learning/optimizer.js';
 import type { FlowBatch } from '../flow/batch.js';
 import type { RelaxEngine } from '../solvers/engine.js';
+import { engineName } from '../solvers/fast-engine.js';
 import { GradepError } from '../util/errors.js';
+import { firstNonFinite } from '../util/json.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 
@@ -47,6 +50,11 @@ export interface TrainOptions {
   chipSeed?: number;
   outDir: string;
   resume: boolean;
+  /**
+   * Resume even though the circuit, chip seed or engine differ from the checkpoint's (not
+   * its layer sizes); the checkpoint takes the new ones and records the change in `overrides`.
+   */
+  overrideCircuit?: boolean;
   checkpointEvery: number;
   lr?: number;
   /**
@@ -111,7 +119,7 @@ function truncateLog(path: string, step: number): void {
 }
 
 /** A new run's checkpoint: seeded initialisation (or the given weights), fresh Adam state and EMA. */
-function freshCheckpoint(o: TrainOptions, sim: Simulation, hyper: TrainHyper): Checkpoint {
+function freshCheckpoint(o: TrainOptions, sim: Simulation, hyper: TrainHyper, id: RunIdentity): Checkpoint {
   const d = sim.dims;
   if (o.init && (o.init.W0.length !== d.n1 * d.nx || o.init.W1.length !== d.n2 * d.n1)) throw new GradepError(`${o.circuitFile}: layers: the initial weights do not fit a ${d.nx}-${d.n1}-${d.n2} network`);
   const params = o.init ? cloneParams(o.init) : initParams(d, o.seed, PAPER_RECIPE.init_gain);
@@ -119,7 +127,8 @@ function freshCheckpoint(o: TrainOptions, sim: Simulation, hyper: TrainHyper): C
     format: CHECKPOINT_FORMAT,
     created: new Date().toISOString(),
     step: 0,
-    seeds: { run: o.seed },
+    seeds: { run: o.seed, chip: id.chip },
+    engine: id.engine,
     circuit: o.circuit,
     circuit_file: relative(PACKAGE_ROOT, o.circuitFile) || o.circuitFile,
     hyper,
@@ -127,23 +136,33 @@ function freshCheckpoint(o: TrainOptions, sim: Simulation, hyper: TrainHyper): C
     ema_params: cloneParams(params),
     optimizer: newAdamState(params),
     last: { flow_mse: null },
+    overrides: [],
   };
 }
 
 /** The run's checkpoint: resumed (same settings required, log cut back to it) or new. */
-function openRun(o: TrainOptions, sim: Simulation, hyper: TrainHyper, ckPath: string, logPath: string): Checkpoint {
+function openRun(o: TrainOptions, sim: Simulation, hyper: TrainHyper, id: RunIdentity, ckPath: string, logPath: string): Checkpoint {
   if (existsSync(ckPath)) {
     if (!o.resume) throw new GradepError(`${ckPath}: a checkpoint already exists; pass --resume to continue it or choose another --out`);
     const ck = loadCheckpoint(ckPath);
-    for (const k of ['batch', 'pairing', 'relax', 'lambda', 'alpha', 'beta', 'epsilon', 'T', 'lr'] as const) {
+    for (const k of ['batch', 'pairing', 'relax', 'lr'] as const) {
       if (ck.hyper[k] !== hyper[k]) throw new GradepError(`${ckPath}: hyper.${k} is ${JSON.stringify(ck.hyper[k])} but this run asks for ${JSON.stringify(hyper[k])}; resume with the same settings`);
     }
     if (ck.seeds.run !== o.seed) throw new GradepError(`${ckPath}: seeds.run is ${ck.seeds.run} but this run asks for --seed ${o.seed}`);
+    const change = checkResume(ck, id, ckPath, Boolean(o.overrideCircuit));
+    if (change) {
+      // The override takes effect from this step on: the checkpoint describes what runs next.
+      ck.circuit = o.circuit;
+      ck.hyper = hyper;
+      ck.seeds.chip = id.chip;
+      ck.engine = id.engine;
+      ck.overrides.push({ step: ck.step, fields: change });
+    }
     truncateLog(logPath, ck.step);
     return ck;
   }
   if (o.resume && !existsSync(o.outDir)) throw new GradepError(`${o.outDir}: nothing to resume (no checkpoint.json)`);
-  const ck = freshCheckpoint(o, sim, hyper);
+  const ck = freshCheckpoint(o, sim, hyper, id);
   mkdirSync(o.outDir, { recursive: true });
   truncateLog(logPath, 0);
   return ck;
@@ -157,6 +176,17 @@ function runEstimator(o: TrainOptions, sim: Simulation, engine: RelaxEngine): (p
   }
   const cfg = { lambda: sim.lambda, alpha: sim.alpha, beta: sim.beta, relax: sim.relax! };
   return (p, batch) => gradepEstimate(engine, p, sim.dims, batch.xt, batch.ut, cfg);
+}
+
+/**
+ * The first non-finite number of a step's results (log row or gradient), named; null when
+ * all are finite. Checked before the update, so the state is still that of the last step.
+ */
+function nonFiniteOf(row: StepRow, grads: Params): string | null {
+  const bad = firstNonFinite(row, '');
+  if (bad) return `${bad.path} is ${bad.value}`;
+  const g = firstNonFinite(grads, '');
+  return g ? `the gradient ${g.path.replace(/\[\d+\]$/, '')} is ${g.value}` : null;
 }
 
 /** A log row from an estimate (columns in the order the log has always had). */
@@ -174,7 +204,9 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
   const ckPath = join(o.outDir, 'checkpoint.json');
   const logPath = join(o.outDir, 'log.jsonl');
   const hyper = hyperOf(o);
-  const ck = openRun(o, sim, hyper, ckPath, logPath);
+  const id: RunIdentity = { circuit: o.circuit, chip: o.relax === 'transient' ? (o.chipSeed ?? o.seed) : null, engine: engineName(engine) };
+  const ck = openRun(o, sim, hyper, id, ckPath, logPath);
+  let savedStep = existsSync(ckPath) ? ck.step : -1;
   const estimate = runEstimator(o, sim, engine);
   const adam = { lr: hyper.lr, beta1: hyper.adam_beta1, beta2: hyper.adam_beta2, eps: hyper.adam_eps, clip: hyper.clip };
   const t0 = performance.now();
@@ -187,6 +219,13 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
       const batch = await prefetch.get(ck.step, o.steps);
       const r = await estimate(p, batch, ck.step);
       const row = stepRow(ck.step + 1, estimateColumns(r));
+      const bad = nonFiniteOf(row, r.grads);
+      if (bad) {
+        // Nothing of the failed step is applied or logged: keep (and save) the last good state.
+        if (ck.step > 0 && savedStep !== ck.step) saveCheckpoint(ckPath, ck);
+        const kept = ck.step > 0 ? `the last good checkpoint (step ${ck.step}) is kept in ${ckPath}` : 'nothing was written';
+        throw new GradepError(`step ${ck.step + 1}: ${bad} (the relaxation diverged); ${kept}`);
+      }
       row.grad_norm = clipGradNorm(r.grads, adam.clip);
       adamStep(p, r.grads, ck.optimizer, adam);
       emaUpdate(ck.ema_params, p, hyper.ema_decay);
@@ -197,6 +236,7 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
       onEvent({ type: 'step', row });
       if (ck.step % o.checkpointEvery === 0 || ck.step === o.steps) {
         saveCheckpoint(ckPath, ck);
+        savedStep = ck.step;
         onEvent({ type: 'checkpoint', step: ck.step, path: ckPath });
       }
     }

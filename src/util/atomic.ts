@@ -25,6 +25,40 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /**
+ * Write a file atomically from pieces of text: `produce` calls `put` with each piece, and they
+ * reach the temp file in chunks of a few MB, so the file may be larger than the largest string
+ * V8 can build. If `produce` throws, the temp file is removed and the target is left as it was.
+ */
+export function writeFileAtomicStream(path: string, produce: (put: (s: string) => void) => void): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(tmp, 'w');
+  let ok = false;
+  try {
+    let parts: string[] = [];
+    let size = 0;
+    const flush = () => {
+      const b = Buffer.from(parts.join(''));
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+      parts = [];
+      size = 0;
+    };
+    produce((s) => {
+      parts.push(s);
+      size += s.length;
+      if (size >= 1 << 22) flush();
+    });
+    flush();
+    fsyncSync(fd);
+    ok = true;
+  } finally {
+    closeSync(fd);
+    if (!ok) rmSync(tmp, { force: true });
+  }
+  renameSync(tmp, path);
+}
+
+/**
  * Append one line to a JSONL file. A crash can leave a cut last line; start on a fresh line
  * so the next record is not glued to it (readers skip lines that do not parse).
  */

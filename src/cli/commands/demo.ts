@@ -15,6 +15,7 @@ import { comparePng, compareTable } from '../../report/compare-report.js';
 import { lossFigure } from '../../report/loss-figure.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { packagePath } from '../../util/paths.js';
+import { finiteJson } from '../../util/json.js';
 import { withEngine } from '../engine.js';
 import { checkOutPath, intIn, rows } from '../io.js';
 import { log, out } from '../output.js';
@@ -45,7 +46,7 @@ async function demoCommand(flags: DemoFlags, cmd: Command) {
   const png = join(outDir, 'samples.png');
   writeFileAtomic(png, comparePng(sets, real, `energy_gd samples, t1 = 1, n = ${flags.samples} each: ideal circuit vs ${chip.name} chip`));
   const samplesJson = join(outDir, 'samples.json');
-  writeFileAtomic(samplesJson, JSON.stringify({ format: 'gradep-samples/1', mode: 'energy_gd', t1: 1.0, dt: 0.01, n: flags.samples, samples: rows(sets[0].samples, 64) }));
+  writeFileAtomic(samplesJson, finiteJson({ format: 'gradep-samples/1', mode: 'energy_gd', t1: 1.0, dt: 0.01, n: flags.samples, samples: rows(sets[0].samples, 64) }, samplesJson));
   const table = compareTable(sets, real);
   const compare = [...sets, real].map((s) => ({ name: s.name, source: s.source, metrics: s.metrics, time_per_sample_s: s.timePerSample, energy_per_sample_j: s.energyPerSample }));
   return { ...tr, loss_png: join(outDir, 'loss.png'), samples_png: png, samples_json: samplesJson, compare, table };

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Dims, Params } from '../../circuit/params.js';
 import { relaxSpecOf, dimsOfCircuit } from '../../build/build.js';
+import { betaBound, type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
 import { loadCheckpoint } from '../../learning/checkpoint.js';
 import { compareGrads, exactFlowGradient } from '../../learning/exact-grad.js';
 import { gradepEstimate } from '../../learning/gradep.js';
@@ -24,6 +25,18 @@ function paramsJson(p: Params, d: Dims): Record<string, number[] | number[][]> {
   return { W0: rows(p.W0, d.nx), b0: Array.from(p.b0), W1: rows(p.W1, d.n1), b1: Array.from(p.b1), bx: Array.from(p.bx) };
 }
 
+/** `--beta` is a circuit override: the overridden circuit must pass the circuit validator (a usage error otherwise). */
+function checkBeta(c: CircuitSpec, method: Relax, beta: number, cmd: Command): void {
+  const over = { ...c, relax: { ...c.relax, method }, nudge: { ...c.nudge, beta } };
+  try {
+    validateCircuit(over, '--beta');
+  } catch (e) {
+    if (!(e instanceof GradepError)) throw e;
+    const why = e.message.replace(/^--beta: /, '');
+    cmd.error(`error: --beta: got ${beta}, allowed 0 < beta < ${betaBound(over).toPrecision(3)} for this circuit and relaxation (${method}); ${why}`, { exitCode: 2, code: 'gradep.invalidArgument' });
+  }
+}
+
 async function gradCommand(flags: GradFlags, cmd: Command): Promise<Record<string, unknown>> {
   const ck = loadCheckpoint(flags.checkpoint);
   const d = dimsOfCircuit(ck.circuit);
@@ -32,7 +45,9 @@ async function gradCommand(flags: GradFlags, cmd: Command): Promise<Record<strin
   const xt = vectors(raw.xt, d.nx, flags.pairs, 'xt');
   const ut = vectors(raw.ut, d.nx, flags.pairs, 'ut');
   if (xt.n !== ut.n) throw new GradepError(`${flags.pairs}: ut: got ${ut.n} rows, allowed exactly as many as xt (${xt.n})`);
-  const relax = relaxSpecOf(ck.circuit, flags.relax ?? idealMethod(ck.circuit));
+  const method = flags.relax ?? idealMethod(ck.circuit);
+  if (flags.beta !== undefined) checkBeta(ck.circuit, method, flags.beta, cmd);
+  const relax = relaxSpecOf(ck.circuit, method);
   // Compared with the exact gradient, the free state must be converged well below the gradient error.
   if (flags.exact) relax.equilibrium = { ...relax.equilibrium, tol: Math.min(relax.equilibrium.tol, 1e-10) };
   const cfg = { lambda: ck.hyper.lambda, alpha: ck.hyper.alpha, beta: flags.beta ?? ck.hyper.beta, relax };

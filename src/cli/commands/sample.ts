@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../learning/checkpoint.js';
 import { sampleGridPng } from '../../report/figures.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { GradepError, UsageError } from '../../util/errors.js';
+import { finiteJson } from '../../util/json.js';
 import { withEngine } from '../engine.js';
 import { checkOutPath, intIn, posNum, rows } from '../io.js';
 import { modeOption, type Relax, relaxOption } from '../options.js';
@@ -77,7 +78,8 @@ async function sampleCommand(flags: SampleFlags, cmd: Command) {
   }
   const seconds = (performance.now() - t0) / 1000;
   const doc = { format: 'gradep-samples/1', checkpoint: flags.checkpoint, step: ck.step, mode: flags.mode, relax, circuit: flags.circuit ?? null, chip_seed: flags.circuit ? flags.chipSeed : null, t1: flags.t1, dt: flags.dt, seed: flags.seed, ema: Boolean(flags.ema), n: flags.n, evaluations: r.evaluations, seconds, physical, samples: rows(r.samples, d.nx) };
-  writeFileAtomic(flags.out, JSON.stringify(doc));
+  finiteJson({ relax: r.relax }, flags.out); // a diverged relaxation can leave finite-looking samples
+  writeFileAtomic(flags.out, finiteJson(doc, flags.out));
   if (png) writeFileAtomic(png, sampleGridPng(r.samples, flags.n, { title: `${flags.mode}, t1 = ${flags.t1}, step ${ck.step}` }));
   return { out: flags.out, png, n: flags.n, evaluations: r.evaluations, seconds, physical, relax: r.relax ?? null };
 }
