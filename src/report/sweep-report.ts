@@ -11,11 +11,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
-import { readResults, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
+import { readResults, sweepField, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
 import { evaluateSamples, type QualityMetrics, realSubset } from '../metrics/quality.js';
+import { generationCharts, generationSummary, isGenerationSweep } from './generation-report.js';
 
 interface Quantity {
   key: string;
@@ -70,7 +71,7 @@ export function axisOf(field: string, values: unknown[]): Axis {
   };
   const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   if (field === 't1') return { label: 't1 (generation horizon, flow time)', x: (v) => si(v, ''), show };
-  const f = fieldAt(CIRCUIT_SCHEMA, field);
+  const f = fieldAt(CIRCUIT_SCHEMA, field) ?? sweepField(field);
   if (f && f.kind === 'number') {
     const unit = f.unit || (/\brelative\b/.test(f.doc) ? 'relative' : '');
     // Resolutions where 0 means "continuous" / "ideal": drawn to the right of the finite ones, not at 0.
@@ -192,7 +193,9 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const panelOf = (r: SweepResult) => panelFields.map((k) => `${k.split('+')[0]} = ${(axes.get(k) as Axis).show(r.overrides[k])}`).join(', ');
   const panels = [...new Set(rows.map(panelOf))];
   const fieldName = field.split('+')[0];
-  for (const q of QUANTITIES) {
+  // "generate" sweeps draw quality against relaxation time and horizon instead (generation-report.ts).
+  const generation = isGenerationSweep(rows);
+  for (const q of generation ? [] : QUANTITIES) {
     for (const panel of panels) {
       const series = seriesFor(rows.filter((r) => panelOf(r) === panel), field, axes, q, (spec.actions ?? []).length > 1, fields.slice(1, 2));
       const refM = realRef.size === 1 ? ([...realRef.values()][0] as QualityMetrics) : null;
@@ -208,6 +211,11 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
       writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
       files.push(f);
     }
+  }
+  for (const g of generation ? generationCharts(rows, spec.name, realRef.size === 1 ? ([...realRef.values()][0] as QualityMetrics) : null) : []) {
+    charts.push(g.chart);
+    files.push(join(outDir, `${g.name}.png`));
+    writeFileAtomic(join(outDir, `${g.name}.png`), lineChartPng({ ...g.chart, width: 1000, height: 600 }));
   }
   for (const action of ['insitu', 'finetune']) {
     const series = trainingSeries(dir, rows, action, axes);
@@ -249,6 +257,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
       ['energy/sample (J)', (r) => num(r.energy_per_sample_j, (x) => x.toExponential(2))],
     );
   }
+  if (rows.some((r) => r.action === 'generate')) cols.push(['relaxation (tau)', (r) => (r.action === 'generate' ? r.relaxation_tau.toFixed(0) : '-')]);
   if (graded) {
     cols.push(
       ['grad cosine', (r) => num(r.gradient?.cosine, (x) => x.toFixed(4))],
@@ -262,12 +271,12 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const body = rows.map((r) => `| ${cols.map((c) => c[1](r)).join(' | ')} |`);
   const table = [head, sep, ...body].join('\n');
   const actions = spec.actions ?? [];
-  const summary = summaryTables(rows, spec, fields, axes);
+  const summary = generation ? generationSummary(rows) : summaryTables(rows, spec, fields, axes);
   const budget = [
     actions.includes('insitu') ? `in-situ training ${spec.steps} steps at batch ${spec.batch}` : '',
     actions.includes('finetune') ? `fine-tuning ${spec.finetune_steps} steps at batch ${spec.batch}, learning rate ${spec.finetune_lr}` : '',
     actions.some((a) => a !== 'insitu') ? `checkpoint \`${spec.checkpoint}\`` : '',
-    actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.includes('t1') ? 'the swept t1' : spec.t1}` : '',
+    actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.some((k) => k.split('+').includes('t1')) ? 'the swept t1' : spec.t1}` : '',
     actions.includes('gradient') ? `gradient: ${spec.gradient_batches} batch(es) of ${spec.batch} against the exact gradient of the ideal network` : '',
   ].filter(Boolean);
   const reference = refs ? `Reference at the same sample count: ${refs}.\n\n` : '';
