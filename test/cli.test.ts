@@ -24,7 +24,7 @@ describe('gradep CLI', () => {
   const ck = join(run, 'checkpoint.json');
 
   it('--help works for every command', () => {
-    for (const c of ['train', 'velocity', 'grad', 'sample', 'demo', 'circuit', 'plot-log', 'relax', 'eval', 'experiment', 'bench', 'report-run']) {
+    for (const c of ['train', 'velocity', 'grad', 'sample', 'demo', 'circuit', 'plot-log', 'relax', 'eval', 'sweep', 'report', 'bench', 'report-run']) {
       const r = gradep(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toContain('Usage: gradep ' + c);
@@ -149,26 +149,31 @@ describe('gradep CLI', () => {
     expect(s.physical.energy_per_sample_j).toBeGreaterThan(0);
   });
 
-  it('experiment: relaxation vs quality on a tiny budget, resumable, with figures', () => {
-    const exp = join(dir, 'exp.json');
-    writeFileSync(exp, JSON.stringify({ format: 'gradep-experiment/1', kind: 'relaxation-vs-quality', checkpoint: ck, samples: 12, seeds: 1, horizon: { t1: [0.02, 0.04], modes: ['energy_gd'] }, hidden: { T: [2], t1: 0.02 }, analogue: { ratio: [3], t1: [0.1], eps: 0.1 } }));
-    const out = join(dir, 'exp-out');
-    const r = json(gradep('experiment', exp, '--out', out, '--json'));
-    expect(r.rows).toBe(4);
-    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    expect(res.rows.map((x: { key: string }) => x.key)).toEqual(['horizon/energy_gd/t1=0.02/seed=0', 'horizon/energy_gd/t1=0.04/seed=0', 'hidden/T=2', 'analogue/r=3/t1=0.1']);
-    expect(res.rows[1].relaxation_tau).toBeCloseTo(5 * 30, 9);
-    expect(res.reference.noise.fd).toBeGreaterThan(res.reference.real.fd);
-    expect(existsSync(join(out, 'quality-vs-time-fd.png'))).toBe(true);
-    expect(existsSync(join(out, 'README.md'))).toBe(true);
-    const lines = readFileSync(join(out, 'rows.jsonl'), 'utf8').trim().split('\n').length;
-    json(gradep('experiment', exp, '--out', out, '--json'));
-    expect(readFileSync(join(out, 'rows.jsonl'), 'utf8').trim().split('\n').length).toBe(lines); // nothing recomputed
-    const bad = join(dir, 'bad-exp.json');
-    writeFileSync(bad, JSON.stringify({ format: 'gradep-experiment/1', kind: 'relaxation-vs-quality', hidden: { T: [0] } }));
-    const e = gradep('experiment', bad);
+  it('sweep of generate points: relaxation vs quality on a tiny budget, resumable, then its report', () => {
+    const exp = join(dir, 'gen.json');
+    const key = 'generation.mode+t1+generation.hidden_T+generation.ratio';
+    const tuples = [['energy_gd', 0.02, 0, 30], ['energy_gd', 0.04, 0, 30], ['energy_gd', 0.02, 2, 30], ['analogue', 0.1, 0, 3]];
+    writeFileSync(exp, JSON.stringify({ format: 'gradep-sweep/1', name: 'gen', base: packagePath('circuits', 'paper.json'), checkpoint: ck, actions: ['generate'], chip_seeds: [0], samples: 12, vary: { [key]: tuples } }));
+    const out = join(dir, 'gen-out');
+    const r = json(gradep('sweep', exp, '--out', out, '--json'));
+    expect(r.points).toBe(4);
+    const rows = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.overrides[key])).toEqual(tuples);
+    expect(rows.map((x) => x.evaluations)).toEqual([3, 5, 3, 3]);
+    expect(rows[1].relaxation_tau).toBeCloseTo(5 * 30, 9); // converged evaluations count relax.T epsilon = 30 tau
+    expect(rows[2].relaxation_tau).toBeCloseTo(3 * 2 * 0.1, 9);
+    expect(rows[3].relaxation_tau).toBeCloseTo(3 * 0.1, 9);
+    json(gradep('sweep', exp, '--out', out, '--json'));
+    expect(readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4); // nothing recomputed
+    const rep = gradep('report', out, '--out', join(dir, 'gen-report'));
+    expect(rep.code, rep.err).toBe(0);
+    for (const f of ['quality-vs-time-fd.png', 'horizon-fd.png', 'index.html', 'samples/point-0.png']) expect(existsSync(join(dir, 'gen-report', f)), f).toBe(true);
+    expect(readFileSync(join(dir, 'gen-report', 'README.md'), 'utf8')).toMatch(/energy_gd, t1 = 0\.02, hidden_T = 2 \| 1 \| 1 \|/);
+    const bad = join(dir, 'bad-gen.json');
+    writeFileSync(bad, JSON.stringify({ format: 'gradep-sweep/1', actions: ['generate'], vary: { 'generation.hidden_T': [-1] } }));
+    const e = gradep('sweep', bad);
     expect(e.code).toBe(1);
-    expect(e.err.trim()).toMatch(/bad-exp\.json: hidden\.T\[0\]: got 0, allowed an integer >= 1 and <= 100000$/);
+    expect(e.err.trim()).toMatch(/bad-gen\.json: vary\.generation\.hidden_T\[0\]: got -1, allowed an integer >= 0 and <= 100000$/);
   });
 
   it('circuit --schema documents every field', () => {

@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import { packagePath } from '../src/util/paths.js';
 import { loadSweep, sweepPoints } from '../src/experiments/sweep/index.js';
 import { Rng } from '../src/util/rng.js';
+import { generate, generateSnapshots } from '../src/flow/sample.js';
+import { generateAnalogue } from '../src/flow/analogue.js';
+import { LocalEngine } from '../src/solvers/engine.js';
+import { DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
+import { initParams } from '../src/learning/init.js';
+import { PAPER_DIMS } from '../src/circuit/params.js';
 
 const CLI = packagePath('dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'gradep-sweep-'));
@@ -322,11 +328,77 @@ describe('linked vary fields', () => {
   });
 });
 
+describe('generate points', () => {
+  const paper = packagePath('circuits', 'paper.json');
+  let n = 0;
+  const file = (doc: Record<string, unknown>) => {
+    const f = join(dir, `gen-${n++}.json`);
+    writeFileSync(f, JSON.stringify({ format: 'gradep-sweep/1', base: paper, actions: ['generate'], chip_seeds: [0], ...doc }));
+    return f;
+  };
+  const err = (doc: Record<string, unknown>) => {
+    const f = file(doc);
+    try {
+      loadSweep(f);
+    } catch (e) {
+      const m = (e as Error).message;
+      expect(m).not.toContain('\n');
+      return m.slice(f.length);
+    }
+    throw new Error('no error');
+  };
+
+  it('vary generation fields and chip_seed (alone or linked with t1), keyed by the fields the mode uses', () => {
+    const s = loadSweep(file({ generation: { dt: 0.02 }, vary: { 'generation.mode+t1+chip_seed+generation.hidden_T+generation.ratio': [['spring', 0.6, 3, 0, 30], ['energy_gd', 1, 0, 20, 30], ['analogue', 1.2, 0, 0, 10]] } }));
+    const pts = sweepPoints(s, 'x');
+    expect(pts.map((p) => [p.generation.mode, p.t1, p.chip_seed, p.generation.hidden_T, p.generation.ratio, p.generation.dt])).toEqual([
+      ['spring', 0.6, 3, 0, 30, 0.02],
+      ['energy_gd', 1, 0, 20, 30, 0.02],
+      ['analogue', 1.2, 0, 0, 10, 0.02],
+    ]);
+    const keys = (g: Record<string, unknown>) => sweepPoints(loadSweep(file({ vary: { 'generation.hidden_T': [0, 5] }, generation: g })), 'x').map((p) => p.key);
+    expect(keys({ ratio: 3 })).toEqual(keys({ ratio: 300 })); // ratio is no field of settle-then-step
+    expect(keys({ dt: 0.02 })[0]).not.toBe(keys({})[0]);
+    expect(new Set(keys({})).size).toBe(2);
+    expect(err({ vary: { 'generation.ratio': [3, 30] } })).toMatch(/are the same run, allowed distinct values \(generation\.hidden_T and dt have no effect with mode "analogue", ratio and eps only with it\)$/);
+  });
+
+  it('rejects bad generation values with one line naming the file, the field and the range', () => {
+    expect(err({ generation: { hidden_T: -1 }, vary: { t1: [1] } })).toBe(': generation.hidden_T: got -1, allowed an integer >= 0 and <= 100000');
+    expect(err({ generation: { mode: 'euler' }, vary: { t1: [1] } })).toBe(': generation.mode: got "euler", allowed one of "spring", "energy_gd", "analogue"');
+    expect(err({ vary: { 'generation.eps': [0.1, 0.9] } })).toBe(': vary.generation.eps[1]: got 0.9, allowed a number > 0 and <= 0.5');
+    expect(err({ vary: { 'generation.mode+t1': [['spring', 1], ['diffuse', 1]] } })).toMatch(/^: vary\.generation\.mode\+t1\[1\]\[0\] \(generation\.mode\): got "diffuse", allowed one of "spring", "energy_gd", "analogue"$/);
+    expect(err({ vary: { 'chip_seed+t1': [[-1, 1]] } })).toMatch(/^: vary\.chip_seed\+t1\[0\]\[0\] \(chip_seed\): got -1, allowed an integer >= 0/);
+    expect(err({ vary: { 'generation.mode': { grid: [0, 1, 2] } } })).toMatch(/grids and random draws need a numeric field/);
+    expect(err({ vary: { 'generation.hiddenT': [1] } })).toMatch(/^: vary\.generation\.hiddenT: got "generation\.hiddenT", allowed a circuit field path/);
+    expect(err({ set: { 'generation.dt': 0.1 }, vary: { t1: [1] } })).toMatch(/^: set\.generation\.dt: got "generation\.dt", allowed a circuit field path \(generation\.dt is a sweep field/);
+    expect(err({ format: 'gradep-experiment/1', vary: { t1: [1] } })).toMatch(/^: format: got "gradep-experiment\/1" \(retired\), allowed "gradep-sweep\/1"/);
+  });
+
+  it('one trajectory snapshotted at several t1 gives the samples of separate runs (points share it)', async () => {
+    const p = initParams(PAPER_DIMS, 3);
+    const relax = { method: 'equilibrium' as const, paper: { eps: 0.1, T: 300 }, equilibrium: DEFAULT_EQUILIBRIUM };
+    for (const [mode, r] of [['spring', relax], ['energy_gd', { ...relax, method: 'paper' as const, paper: { eps: 0.1, T: 5 } }]] as const) {
+      const o = { mode, lambda: 15, alpha: 2, relax: r, n: 3, dt: 0.01, seed: 2 };
+      const snaps = await generateSnapshots(new LocalEngine(), p, PAPER_DIMS, o, [0.03, 0.01, 0.05]);
+      for (const [i, t1] of [0.03, 0.01, 0.05].entries()) {
+        const one = await generate(new LocalEngine(), p, PAPER_DIMS, { ...o, t1 });
+        expect(snaps[i].samples).toEqual(one.samples);
+        expect(snaps[i].evaluations).toBe(one.evaluations);
+      }
+    }
+    const a = { n: 2, alpha: 2, ratio: 3, eps: 0.1, seed: 1 };
+    const both = generateAnalogue(p, PAPER_DIMS, a, [0.2, 0.1]);
+    expect(both[0]).toEqual(generateAnalogue(p, PAPER_DIMS, a, [0.2])[0]);
+    expect(both[1]).toEqual(generateAnalogue(p, PAPER_DIMS, a, [0.1])[0]);
+  });
+});
+
 describe('the flagship sweeps', () => {
   // Every committed sweep file runs end to end on its --quick budget and turns into a report.
-  const flagships = readdirSync(packagePath('experiments')).filter((f) => /^sweep-.*\.json$/.test(f));
+  const flagships = readdirSync(packagePath('experiments')).filter((f) => f.endsWith('.json'));
   it('are all here', () => {
-    expect(flagships).toEqual(expect.arrayContaining(['sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json']));
+    expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json']));
   });
   for (const f of flagships) {
     it(`${f} runs with --quick and reports`, () => {
@@ -345,6 +417,8 @@ describe('the flagship sweeps', () => {
       const rep = gradep('report', out, '--out', join(out, 'report'));
       expect(rep.status, rep.stderr).toBe(0);
       expect(readFileSync(join(out, 'report', 'README.md'), 'utf8')).toContain('|');
+      // Generation sweeps draw quality against relaxation time and horizon.
+      if (f === 'relaxation-vs-quality.json') for (const png of ['quality-vs-time-fd.png', 'horizon-fd.png']) expect(existsSync(join(out, 'report', png))).toBe(true);
     });
   }
 });

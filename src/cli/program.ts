@@ -5,7 +5,6 @@ import * as circuit from './commands/circuit.js';
 import * as demo from './commands/demo.js';
 import * as evalCmd from './commands/eval.js';
 import * as evaluator from './commands/evaluator.js';
-import * as experiment from './commands/experiment.js';
 import * as grad from './commands/grad.js';
 import * as plotLog from './commands/plot-log.js';
 import * as relax from './commands/relax.js';
@@ -18,7 +17,7 @@ import * as velocity from './commands/velocity.js';
 import { intIn } from './io.js';
 
 /** In registration order, which is the order of the top-level help. */
-const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, experiment, sweep, report, bench, evalCmd, evaluator, circuit];
+const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, sweep, report, bench, evalCmd, evaluator, circuit];
 
 export function buildProgram(): Command {
   const program = new Command();

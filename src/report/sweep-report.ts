@@ -11,12 +11,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
-import { readResults, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
+import { readResults, sweepField, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readJsonFile } from '../util/json.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
 import { evaluateSamples, type QualityMetrics, realSubset } from '../metrics/quality.js';
+import { generationCharts, generationSummary, isGenerationSweep } from './generation-report.js';
 
 interface Quantity {
   key: string;
@@ -71,7 +72,7 @@ export function axisOf(field: string, values: unknown[]): Axis {
   };
   const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   if (field === 't1') return { label: 't1 (generation horizon, flow time)', x: (v) => si(v, ''), show };
-  const f = fieldAt(CIRCUIT_SCHEMA, field);
+  const f = fieldAt(CIRCUIT_SCHEMA, field) ?? sweepField(field);
   if (f && f.kind === 'number') {
     const unit = f.unit || (/\brelative\b/.test(f.doc) ? 'relative' : '');
     // Resolutions where 0 means "continuous" / "ideal": drawn to the right of the finite ones, not at 0.
@@ -276,7 +277,9 @@ function writeQuantityCharts(ctx: ReportCtx, ref: RealReference): void {
   const panelOf = (r: SweepResult) => panelFields.map((k) => `${k.split('+')[0]} = ${(axes.get(k) as Axis).show(r.overrides[k])}`).join(', ');
   const panels = [...new Set(rows.map(panelOf))];
   const fieldName = field.split('+')[0];
-  for (const q of QUANTITIES) {
+  // "generate" sweeps draw quality against relaxation time and horizon instead (generation-report.ts).
+  const generation = isGenerationSweep(rows);
+  for (const q of generation ? [] : QUANTITIES) {
     for (const panel of panels) {
       const series = seriesFor(rows.filter((r) => panelOf(r) === panel), field, axes, q, (spec.actions ?? []).length > 1, fields.slice(1, 2));
       const refM = ref.realRef.size === 1 ? ([...ref.realRef.values()][0] as QualityMetrics) : null;
@@ -290,6 +293,8 @@ function writeQuantityCharts(ctx: ReportCtx, ref: RealReference): void {
       writeChart(ctx, chart, `${q.key}-vs-${slug(fieldName)}${panel ? `-${slug(panel)}` : ''}.png`);
     }
   }
+  const refM = ref.realRef.size === 1 ? ([...ref.realRef.values()][0] as QualityMetrics) : null;
+  for (const g of generation ? generationCharts(rows, spec.name, refM) : []) writeChart(ctx, g.chart, `${g.name}.png`);
 }
 
 /** Training curves of the in-situ and fine-tuning points, one chart per action. */
@@ -348,6 +353,7 @@ function pointsTable(rows: SweepResult[], fields: string[]): string {
       ['energy/sample (J)', (r) => num(r.energy_per_sample_j, (x) => x.toExponential(2))],
     );
   }
+  if (rows.some((r) => r.action === 'generate')) cols.push(['relaxation (tau)', (r) => (r.action === 'generate' ? r.relaxation_tau.toFixed(0) : '-')]);
   if (graded) {
     cols.push(
       ['grad cosine', (r) => num(r.gradient?.cosine, (x) => x.toFixed(4))],
@@ -366,12 +372,12 @@ function pointsTable(rows: SweepResult[], fields: string[]): string {
 function writeReadme(ctx: ReportCtx, table: string, reference: string): void {
   const { spec, rows, fields, axes } = ctx;
   const actions = spec.actions ?? [];
-  const summary = summaryTables(rows, spec, fields, axes);
+  const summary = isGenerationSweep(rows) ? generationSummary(rows) : summaryTables(rows, spec, fields, axes);
   const budget = [
     actions.includes('insitu') ? `in-situ training ${spec.steps} steps at batch ${spec.batch}` : '',
     actions.includes('finetune') ? `fine-tuning ${spec.finetune_steps} steps at batch ${spec.batch}, learning rate ${spec.finetune_lr}` : '',
     actions.some((a) => a !== 'insitu') ? `checkpoint \`${spec.checkpoint}\`` : '',
-    actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.includes('t1') ? 'the swept t1' : spec.t1}` : '',
+    actions.some((a) => a !== 'gradient') ? `${spec.samples} samples per point at t1 = ${fields.some((k) => k.split('+').includes('t1')) ? 'the swept t1' : spec.t1}` : '',
     actions.includes('gradient') ? `gradient: ${spec.gradient_batches} batch(es) of ${spec.batch} against the exact gradient of the ideal network` : '',
   ].filter(Boolean);
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';

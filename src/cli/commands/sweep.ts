@@ -61,7 +61,7 @@ async function sweep(file: string, flags: SweepFlags, cmd: Command): Promise<voi
 export function register(program: Command): void {
   program
     .command('sweep')
-    .description('run a hardware sweep (experiments/sweep-*.json): every point (grid x action x chip seed) trained in situ, transferred, fine-tuned or its gradient measured; sampled on the chip and scored; results in DIR/results.jsonl, resumable; `gradep sweep collect DIR... --out DIR` merges shards')
+    .description('run a sweep (experiments/*.json): every point (grid x action x chip seed) trained in situ, transferred, fine-tuned or its gradient measured, then sampled on the chip and scored, or ("generate") sampled on the ideal network from the checkpoint and scored; results in DIR/results.jsonl, resumable; `gradep sweep collect DIR... --out DIR` merges shards')
     .argument('<file>', 'sweep file, or "collect" followed by shard directories')
     .argument('[dirs...]', 'with "collect": the shard directories')
     .option('--out <dir>', 'output directory (default: runs/sweeps/<name>, with --quick runs/sweeps/<name>-quick)')

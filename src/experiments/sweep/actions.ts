@@ -9,13 +9,13 @@ import { buildChip, buildSimulation, dimsOfCircuit } from '../../build/build.js'
 import { compareGrads } from '../../learning/exact-grad.js';
 import { evaluateSamples } from '../../metrics/quality.js';
 import type { RelaxEngine } from '../../solvers/engine.js';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { insituEstimator } from '../../learning/insitu.js';
 import { runTraining } from '../train.js';
 import type { SweepContext } from './context.js';
 import { exactGradient } from './exact-cache.js';
 import type { SweepPoint } from './points.js';
-import type { GradientStats, SweepResult } from './results.js';
+import { generatePoint } from './generate.js';
+import { type GradientStats, type SweepResult, writePointSamples } from './results.js';
 
 function addInto(acc: Params, g: Params): void {
   for (const k of PARAM_NAMES) for (let i = 0; i < acc[k].length; i++) acc[k][i] += g[k][i];
@@ -55,6 +55,7 @@ async function gradientPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxEng
 }
 
 export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxEngine): Promise<SweepResult> {
+  if (pt.action === 'generate') return generatePoint(pt, ctx, engine);
   const { spec, outDir } = ctx;
   const t0 = performance.now();
   const common = { key: pt.key, index: pt.index, overrides: pt.overrides, chip_seed: pt.chip_seed };
@@ -93,9 +94,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
     params = ctx.checkpoint(d).ck.params;
   }
   const g = await generateOnChip(engine, buildSimulation(pt.circuit, 'transient'), buildChip(pt.circuit, pt.chip_seed), params, { mode: 'energy_gd', n: spec.samples, t1: pt.t1, dt: 0.01, seed: pt.chip_seed });
-  // Keep up to 100 samples of every point for the report's sample grids.
-  const keep = Math.min(100, spec.samples);
-  writeFileAtomic(join(outDir, 'samples', `${pt.key}.json`), JSON.stringify(Array.from({ length: keep }, (_, i) => Array.from(g.samples.subarray(i * 64, (i + 1) * 64)))));
+  writePointSamples(outDir, pt.key, g.samples, spec.samples);
   return {
     ...common,
     action: pt.action,

@@ -6,12 +6,23 @@ import { type Checkpoint, loadCheckpoint } from '../../learning/checkpoint.js';
 import { dimsOfCircuit } from '../../build/build.js';
 import { GradepError } from '../../util/errors.js';
 import type { ExactEntry } from './exact-cache.js';
+import type { SweepPoint } from './points.js';
 import { resolveInput, type SweepSpec } from './spec.js';
+
+/** Samples (n x nx, clipped) of one generation horizon and the evaluations they took. */
+export interface Snapshot {
+  samples: Float64Array;
+  evaluations: number;
+}
 
 /** What the points of one run share: the ideal checkpoint (read once) and exact gradients being computed. */
 export class SweepContext {
   private ck: { ck: Checkpoint; path: string; sha256: string } | null = null;
   readonly exact = new Map<string, Promise<ExactEntry>>();
+  /** "generate": one trajectory's snapshots at every t1 of its points, by trajectory key (generate.ts). */
+  readonly trajectories = new Map<string, Promise<Map<number, Snapshot>>>();
+  /** The points this run computes (the runner sets them): a trajectory snapshots every t1 among them. */
+  pending: SweepPoint[] = [];
 
   constructor(
     readonly spec: SweepSpec,

@@ -15,6 +15,7 @@ import { checkSet, checkVaryObject, expandVary } from './vary.js';
 export function loadSweep(file: string, opts: { quick?: boolean } = {}): SweepSpec {
   const raw = readJsonFile(file, 'sweep');
   if (!isObject(raw)) throw new GradepError(`${file}: expected a JSON object`);
+  if (raw.format === 'gradep-experiment/1') throw new GradepError(`${file}: format: got "gradep-experiment/1" (retired), allowed "gradep-sweep/1": the relaxation-vs-quality experiment is now a sweep of "generate" points (see CHANGELOG.md and experiments/relaxation-vs-quality.json)`);
   const { vary, set, quick, ...rest } = raw;
   const base = validateObject(file, '', rest, SWEEP_SCHEMA) as unknown as SweepSpec;
   base.set = checkSet(file, set);

@@ -1,11 +1,11 @@
 /** Sweep points: the grid x actions x chip seeds, each keyed by a hash of what its result depends on. */
 import { createHash } from 'node:crypto';
-import { type NumberField, parseNumber } from '../../circuit/schema.js';
+import { validateObject } from '../../circuit/schema.js';
 import { type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
 import { show } from './check.js';
-import { BUDGET_FIELDS, resolveInput, type SweepAction, type SweepSpec } from './spec.js';
+import { GENERATION_SCHEMA, type GenerationSpec, parseSweepValue, resolveInput, type SweepAction, type SweepSpec, sweepField } from './spec.js';
 
 export interface SweepPoint {
   index: number;
@@ -15,7 +15,33 @@ export interface SweepPoint {
   chip_seed: number;
   /** Generation horizon of this point (vary.t1 or the sweep's t1). */
   t1: number;
+  /** "generate": the sweep's generation settings with this point's vary values. */
+  generation: GenerationSpec;
   circuit: CircuitSpec;
+}
+
+/** A combination's values split by kind: circuit field paths, and the sweep fields t1, chip_seed, generation.<field>. */
+interface Combo {
+  circuitSets: [string, unknown][];
+  t1?: number;
+  chipSeed?: number;
+  generation: Partial<Record<keyof GenerationSpec, unknown>>;
+}
+
+function splitCombo(file: string, overrides: Record<string, unknown>): Combo {
+  const c: Combo = { circuitSets: [], generation: {} };
+  const put = (where: string, field: string, v: unknown) => {
+    if (!sweepField(field)) return void c.circuitSets.push([field, v]);
+    const x = parseSweepValue(file, where, field, v);
+    if (field === 't1') c.t1 = x as number;
+    else if (field === 'chip_seed') c.chipSeed = x as number;
+    else c.generation[field.slice('generation.'.length) as keyof GenerationSpec] = x;
+  };
+  for (const [f, v] of Object.entries(overrides)) {
+    if (f.includes('+')) f.split('+').forEach((part, i) => put(`vary.${f}[${i}]`, part, (v as unknown[])[i]));
+    else put(`vary.${f}`, f, v);
+  }
+  return c;
 }
 
 function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
@@ -29,13 +55,13 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 }
 
 /** What a point's result depends on, per action: its key is a hash of this. */
-function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number): unknown {
-  const id = actionIdentity(spec, circuit, action, chip_seed, t1);
+function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec): unknown {
+  const id = actionIdentity(spec, circuit, action, chip_seed, t1, gen);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
 }
 
-function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number): unknown {
+function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec): unknown {
   switch (action) {
     case 'insitu':
     case 'transfer':
@@ -45,7 +71,14 @@ function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepActi
       return { circuit, action, chip_seed, finetune_steps: spec.finetune_steps, finetune_lr: spec.finetune_lr, batch: spec.batch, samples: spec.samples, t1, checkpoint: spec.checkpoint };
     case 'gradient':
       return { circuit, action, chip_seed, batch: spec.batch, gradient_batches: spec.gradient_batches, checkpoint: spec.checkpoint };
+    case 'generate':
+      return { circuit, action, chip_seed, samples: spec.samples, t1, checkpoint: spec.checkpoint, generation: generationIdentity(gen) };
   }
+}
+
+/** Only the generation fields the mode uses: a point's key does not change with the others, and varying them is a twin error. */
+export function generationIdentity(g: GenerationSpec): Partial<GenerationSpec> {
+  return g.mode === 'analogue' ? { mode: g.mode, ratio: g.ratio, eps: g.eps, ema: g.ema } : { mode: g.mode, hidden_T: g.hidden_T, dt: g.dt, ema: g.ema };
 }
 
 /** All points in index order: grid (last field fastest) x actions x chip seeds. */
@@ -66,24 +99,24 @@ export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
   }
   const points: SweepPoint[] = [];
   const seen = new Map<string, SweepPoint>();
+  // Sweep directories written before "generate" existed hold no generation settings: the defaults.
+  const genBase = { ...validateObject(file, 'generation', {}, GENERATION_SCHEMA), ...spec.generation } as GenerationSpec;
   for (const overrides of combos) {
     const raw = structuredClone(baseRaw);
-    for (const [f, v] of Object.entries(overrides)) {
-      if (f === 't1') continue;
-      if (f.includes('+')) f.split('+').forEach((part, i) => setPath(raw, part, (v as unknown[])[i]));
-      else setPath(raw, f, v);
-    }
+    const combo = splitCombo(file, overrides);
+    for (const [f, v] of combo.circuitSets) setPath(raw, f, v);
     // Errors name the sweep file and the overridden field path.
     const circuit = validateCircuit(raw, `${file} (vary on ${spec.base})`);
-    const t1 = 't1' in overrides ? parseNumber(file, 'vary.t1', overrides.t1, BUDGET_FIELDS.t1 as NumberField) : spec.t1;
+    const t1 = combo.t1 ?? spec.t1;
+    const generation = { ...genBase, ...combo.generation } as GenerationSpec;
     for (const action of spec.actions) {
-      for (const chip_seed of spec.chip_seeds) {
-        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1))).digest('hex').slice(0, 16);
-        const pt: SweepPoint = { index: points.length, key, overrides, action, chip_seed, t1, circuit };
+      for (const chip_seed of combo.chipSeed === undefined ? spec.chip_seeds : [combo.chipSeed]) {
+        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1, generation))).digest('hex').slice(0, 16);
+        const pt: SweepPoint = { index: points.length, key, overrides, action, chip_seed, t1, generation, circuit };
         const twin = seen.get(key);
         if (twin) {
           throw new GradepError(
-            `${file}: vary: points #${twin.index} ${show(twin.overrides)} and #${pt.index} ${show(overrides)} (${action}, chip ${chip_seed}) are the same run, allowed distinct values${action === 'gradient' && 't1' in overrides ? ' (t1 has no effect on "gradient" points: vary t1 in a sweep without them)' : ''}`,
+            `${file}: vary: points #${twin.index} ${show(twin.overrides)} and #${pt.index} ${show(overrides)} (${action}, chip ${chip_seed}) are the same run, allowed distinct values${twinHint(action, overrides)}`,
           );
         }
         seen.set(key, pt);
@@ -92,6 +125,14 @@ export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
     }
   }
   return points;
+}
+
+function twinHint(action: SweepAction, overrides: Record<string, unknown>): string {
+  const keys = Object.keys(overrides).flatMap((k) => k.split('+'));
+  if (action === 'gradient' && keys.includes('t1')) return ' (t1 has no effect on "gradient" points: vary t1 in a sweep without them)';
+  if (action === 'generate' && keys.some((k) => k.startsWith('generation.'))) return ' (generation.hidden_T and dt have no effect with mode "analogue", ratio and eps only with it)';
+  if (keys.some((k) => k.startsWith('generation.'))) return ' (generation fields change only "generate" points)';
+  return '';
 }
 
 /** Parse "--shard i/N". */

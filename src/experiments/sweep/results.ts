@@ -1,7 +1,9 @@
 /** What a sweep point yields (one line of DIR/results.jsonl), and reading those lines back. */
 import { join } from 'node:path';
 import { type QualityMetrics } from '../../metrics/quality.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 import { readKeyedJsonl } from '../../util/json.js';
+import type { GenerationSpec } from './spec.js';
 
 /** Gradient accuracy of a "gradient" point: the in-situ GradEP estimate against the exact gradient of the ideal network. */
 export interface GradientStats {
@@ -48,7 +50,24 @@ export interface GradientResult extends ResultBase {
   gradient: GradientStats;
 }
 
-export type SweepResult = SampledResult | GradientResult;
+/** "generate": sampled on the ideal network from the checkpoint (no chip, so no time or energy on one). */
+export interface GeneratedResult extends ResultBase {
+  action: 'generate';
+  /** The point's horizon and generation settings, so the report can draw from results.jsonl alone. */
+  t1: number;
+  generation: GenerationSpec;
+  metrics: QualityMetrics;
+  /** Relaxation (physical) time per generated sample, in units of tau = C / G_L. */
+  relaxation_tau: number;
+  /** Velocity evaluations (settle-then-step) or Euler steps (analogue) per sample. */
+  evaluations: number;
+  final_flow_mse: null;
+  time_per_sample_s: null;
+  energy_per_sample_j: null;
+  gradient?: undefined;
+}
+
+export type SweepResult = SampledResult | GradientResult | GeneratedResult;
 
 /** One line for progress bars. */
 export function resultSummary(r: SweepResult): string {
@@ -57,4 +76,10 @@ export function resultSummary(r: SweepResult): string {
 
 export function readResults(dir: string): Map<string, SweepResult> {
   return readKeyedJsonl<SweepResult>(join(dir, 'results.jsonl'));
+}
+
+/** Up to 100 samples of a point (DIR/samples/<key>.json), for the report's sample grids. */
+export function writePointSamples(outDir: string, key: string, samples: Float64Array, n: number): void {
+  const keep = Math.min(100, n);
+  writeFileAtomic(join(outDir, 'samples', `${key}.json`), JSON.stringify(Array.from({ length: keep }, (_, i) => Array.from(samples.subarray(i * 64, (i + 1) * 64)))));
 }

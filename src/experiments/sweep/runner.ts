@@ -30,6 +30,7 @@ export async function runSweep(spec: SweepSpec, file: string, outDir: string, sh
     }
   }
   const todo = mine.filter((p) => !done.has(p.key));
+  ctx.pending = todo;
   let next = 0;
   const worker = async () => {
     const engine = await makeEngine();

@@ -7,26 +7,26 @@ import { CIRCUIT_SCHEMA } from '../../circuit/spec.js';
 import { GradepError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { isObject, show } from './check.js';
-import { BUDGET_FIELDS } from './spec.js';
+import { parseSweepValue, sweepField } from './spec.js';
 
 /** Grid and random values: 12 significant digits (deterministic, and no 0.30000000000000004 in tables). */
 const tidy = (v: number) => Number(v.toPrecision(12));
 
-/** The number field a vary key stands for (t1, or a numeric circuit field), null for choice fields. */
+/** The number field a vary key stands for (a numeric sweep or circuit field), null for choice fields. */
 function numericField(key: string): NumberField | null {
-  if (key === 't1') return BUDGET_FIELDS.t1 as NumberField;
-  const f = fieldAt(CIRCUIT_SCHEMA, key);
+  const f = sweepField(key) ?? fieldAt(CIRCUIT_SCHEMA, key);
   return f && f.kind === 'number' ? f : null;
 }
 
-/** A vary or set key must name a leaf field of the circuit (or be t1, for vary). */
-function checkFieldPath(file: string, where: string, key: string, allowT1: boolean): void {
-  if (key === 't1') {
-    if (allowT1) return;
-    throw new GradepError(`${file}: ${where}: got "t1", allowed a circuit field path (t1 is a sweep field: write it at the top level, or vary it)`);
+/** A vary or set key must name a leaf field of the circuit (or, for vary, a sweep field: t1, chip_seed, generation.<field>). */
+function checkFieldPath(file: string, where: string, key: string, allowSweep: boolean): void {
+  if (sweepField(key)) {
+    if (allowSweep) return;
+    throw new GradepError(`${file}: ${where}: got ${JSON.stringify(key)}, allowed a circuit field path (${key} is a sweep field: write it at the top level, or vary it)`);
   }
   if (!fieldAt(CIRCUIT_SCHEMA, key)) {
-    throw new GradepError(`${file}: ${where}: got ${JSON.stringify(key)}, allowed a circuit field path such as "synapse.g_dtod" or "transient.t_free"${allowT1 ? ', or "t1"' : ''} (gradep circuit --schema lists them)`);
+    const more = allowSweep ? ', or a sweep field "t1", "chip_seed" or "generation.<field>"' : '';
+    throw new GradepError(`${file}: ${where}: got ${JSON.stringify(key)}, allowed a circuit field path such as "synapse.g_dtod" or "transient.t_free"${more} (gradep circuit --schema lists them)`);
   }
 }
 
@@ -74,6 +74,10 @@ function linkedValues(file: string, where: string, key: string, v: unknown): unk
   if (!Array.isArray(v) || v.length === 0) throw new GradepError(`${file}: ${where}: got ${show(v)}, allowed ${allowed}`);
   v.forEach((t, i) => {
     if (!Array.isArray(t) || t.length !== parts.length || t.some((x) => typeof x !== 'number' && typeof x !== 'string')) throw new GradepError(`${file}: ${where}[${i}]: got ${show(t)}, allowed ${allowed}`);
+    // Sweep fields are no circuit fields: their values are checked here.
+    parts.forEach((part, j) => {
+      if (sweepField(part)) parseSweepValue(file, `${where}[${i}][${j}] (${part})`, part, t[j]);
+    });
   });
   return v;
 }
@@ -83,6 +87,11 @@ function listValues(file: string, where: string, key: string, v: unknown[]): unk
   v.forEach((x, i) => {
     if (typeof x !== 'number' && typeof x !== 'string') throw new GradepError(`${file}: ${where}[${i}]: got ${show(x)}, allowed a number or a string (a quantity with its unit such as "30 ns", or a choice)`);
   });
+  // Sweep fields are no circuit fields: check their values here (circuit values are checked by the circuit schema).
+  if (sweepField(key)) {
+    v.forEach((x, i) => parseSweepValue(file, `${where}[${i}]`, key, x));
+    return v;
+  }
   // Check each value here, so an error names its entry (vary.<field>[i]) rather than the circuit field.
   const f = numericField(key);
   const choice = fieldAt(CIRCUIT_SCHEMA, key);
@@ -143,12 +152,12 @@ function randomValues(file: string, where: string, key: string, v: Record<string
 
 export function checkVaryObject(file: string, where: string, vary: unknown, allowEmpty: boolean): Record<string, unknown> {
   if (!isObject(vary) || (!allowEmpty && Object.keys(vary).length === 0)) {
-    throw new GradepError(`${file}: ${where}: got ${show(vary)}, allowed an object mapping circuit fields (or "t1") to values, e.g. { "synapse.g_dtod": [0, 0.05] } or { "synapse.g_dtod": { "grid": [0, 0.2, 5] } }`);
+    throw new GradepError(`${file}: ${where}: got ${show(vary)}, allowed an object mapping circuit fields (or "t1", "chip_seed", "generation.<field>") to values, e.g. { "synapse.g_dtod": [0, 0.05] } or { "synapse.g_dtod": { "grid": [0, 0.2, 5] } }`);
   }
   for (const k of Object.keys(vary)) {
     const parts = k.split('+');
     if (parts.length > 1 && new Set(parts).size !== parts.length) throw new GradepError(`${file}: ${where}.${k}: a field is linked twice, allowed distinct circuit field paths joined by "+"`);
-    for (const part of parts) checkFieldPath(file, `${where}.${k}`, part, parts.length === 1);
+    for (const part of parts) checkFieldPath(file, `${where}.${k}`, part, true);
   }
   const fields = Object.keys(vary).flatMap((k) => k.split('+'));
   const dup = fields.find((f, i) => fields.indexOf(f) !== i);
