@@ -172,7 +172,6 @@ describe('gradep CLI exit codes and messages', () => {
     mkdirSync(badSweepDir);
     writeFileSync(join(badSweepDir, 'sweep.json'), '{"file": 1}');
     const sample = ['sample', '--checkpoint', CK, '--n', '1', '--t1', '0.02', '--dt', '0.01'];
-    const hasExperiment = buildProgram().commands.some((c) => c.name() === 'experiment');
     const cases: { args: string[]; code: number; err: RegExp }[] = [
       { args: [...sample, '--out', aDir], code: 1, err: /^gradep: --out: .*a-dir: is a directory, allowed a file path$/ },
       { args: [...sample, '--out', join(dir, 's.json'), '--png', aDir], code: 1, err: /^gradep: --png: .*a-dir: is a directory/ },
@@ -186,7 +185,6 @@ describe('gradep CLI exit codes and messages', () => {
       { args: ['circuit', packagePath('README.md')], code: 1, err: /^gradep: .*README.md: not valid JSON \(Unexpected token '#'\)$/ },
       { args: ['circuit', p('inf.json', '{"format": "gradep-circuit/1", "node": {"capacitance": 1e400}}')], code: 1, err: /^gradep: .*inf.json: node.capacitance: got 1e400 \(not a finite number\)/ },
       { args: [...sample.slice(0, 5), '--t1', '0.1', '--dt', '0.9', '--out', join(dir, 'u.json')], code: 2, err: /^gradep: --dt: got 0.9, allowed <= --t1 \(0.1\)$/ },
-      ...(hasExperiment ? [{ args: ['experiment', packagePath('experiments', 'sweep-bits.json')], code: 1, err: /^gradep: .*sweep-bits.json: this is a sweep file: run gradep sweep / }] : []),
     ];
     for (const c of await runAll(cases)) {
       expect({ args: c.args.join(' '), code: c.r.code }).toEqual({ args: c.args.join(' '), code: c.code });
