@@ -3,31 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCircuit } from '../src/circuit/spec.js';
 import { type Dims, zeroParams } from '../src/circuit/params.js';
 import { runTraining, type TrainOptions } from '../src/experiments/train.js';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from '../src/learning/checkpoint.js';
 import { LocalEngine } from '../src/solvers/engine.js';
 import { parseJsonBuffer } from '../src/util/json.js';
 import { packagePath } from '../src/util/paths.js';
+import { tiny, tinyRun, V1_CHECKPOINT } from './helpers/tiny-run.js';
 
-const TINY_FILE = packagePath('test', 'fixtures', 'tiny-circuit.json');
-const V1 = packagePath('test', 'fixtures', 'checkpoint-v1.json');
-const tiny = loadCircuit(TINY_FILE);
-
-const opts = (outDir: string, steps: number, resume = false): TrainOptions => ({
-  circuit: tiny,
-  circuitFile: TINY_FILE,
-  steps,
-  batch: 4,
-  seed: 5,
-  pairing: 'ot',
-  relax: 'equilibrium',
-  outDir,
-  resume,
-  checkpointEvery: 1,
-  overrideCircuit: true, // the v1 fixture's engine is unknown
-});
+const V1 = V1_CHECKPOINT;
+// The v1 fixture's engine is unknown, so resuming it needs the override.
+const opts = (outDir: string, steps: number, resume = false): TrainOptions => tinyRun(outDir, steps, resume, { overrideCircuit: true });
 
 /** A copy of the v1 fixture with `f` applied to its raw JSON. */
 function edited(f: (raw: Record<string, any>) => void): string {

@@ -3,29 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CircuitSpec, loadCircuit } from '../src/circuit/spec.js';
+import type { CircuitSpec } from '../src/circuit/spec.js';
 import { runTraining, type TrainOptions } from '../src/experiments/train.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
 import { LocalEngine } from '../src/solvers/engine.js';
 import { createFastEngine } from '../src/solvers/wasm-engine.js';
-import { packagePath } from '../src/util/paths.js';
+import { tiny, tinyRun, V1_CHECKPOINT } from './helpers/tiny-run.js';
 
-const TINY_FILE = packagePath('test', 'fixtures', 'tiny-circuit.json');
-const tiny = loadCircuit(TINY_FILE);
-const V1 = packagePath('test', 'fixtures', 'checkpoint-v1.json');
+const V1 = V1_CHECKPOINT;
 
-const opts = (outDir: string, steps: number, resume = false, circuit: CircuitSpec = tiny): TrainOptions => ({
-  circuit,
-  circuitFile: TINY_FILE,
-  steps,
-  batch: 4,
-  seed: 5,
-  pairing: 'ot',
-  relax: 'equilibrium',
-  outDir,
-  resume,
-  checkpointEvery: 1,
-});
+const opts = (outDir: string, steps: number, resume = false, circuit: CircuitSpec = tiny): TrainOptions => tinyRun(outDir, steps, resume, { circuit });
 
 const edit = (f: (c: CircuitSpec) => void): CircuitSpec => {
   const c = structuredClone(tiny);

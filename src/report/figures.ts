@@ -241,6 +241,15 @@ export function sampleGridPng(images: Float64Array, n: number, opts: SampleGridO
 
 type Ctx2D = ReturnType<ReturnType<typeof createCanvas>['getContext']>;
 
+/** A dark title centred on (x, y), squeezed to maxWidth. */
+function centredTitle(ctx: Ctx2D, text: string, font: string, x: number, y: number, maxWidth: number): void {
+  ctx.fillStyle = '#111111';
+  ctx.font = font;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(text, x, y, maxWidth);
+}
+
 /** Draw a sample grid with its top-left corner at the context's origin (see sampleGridPng). */
 function drawSampleGrid(ctx: Ctx2D, images: Float64Array, n: number, opts: SampleGridOptions): void {
   const scale = opts.scale ?? 8;
@@ -250,13 +259,7 @@ function drawSampleGrid(ctx: Ctx2D, images: Float64Array, n: number, opts: Sampl
   const titleH = opts.title ? GRID_TITLE_H : 0;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  if (opts.title) {
-    ctx.fillStyle = '#111111';
-    ctx.font = 'bold 16px sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(opts.title, width / 2, GRID_TITLE_H / 2, width - 4);
-  }
+  if (opts.title) centredTitle(ctx, opts.title, 'bold 16px sans-serif', width / 2, GRID_TITLE_H / 2, width - 4);
   // Grey gap lines between and around the tiles.
   ctx.fillStyle = GAP_COLOUR;
   ctx.fillRect(0, titleH, width, height - titleH);
@@ -309,13 +312,7 @@ export function sampleGridPanelsPng(panels: GridPanel[], opts: { cols?: number; 
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  if (opts.heading) {
-    ctx.fillStyle = '#111111';
-    ctx.font = 'bold 18px sans-serif';
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(opts.heading, width / 2, HEADING_H / 2 + 4, width - 8);
-  }
+  if (opts.heading) centredTitle(ctx, opts.heading, 'bold 18px sans-serif', width / 2, HEADING_H / 2 + 4, width - 8);
   let x = PANEL_PAD;
   panels.forEach((p, i) => {
     const y = headingH + PANEL_PAD;
