@@ -8,9 +8,10 @@
  * `--shard i/N` runs the points with index % N == i; `collect` merges shard directories.
  */
 export { collectSweep } from './collect.js';
+export { currentKeys, KEY_VERSION, type PointKeys, recordedKeys } from './keys.js';
 export { loadSweep } from './load.js';
 export { parseShard, type SweepPoint, sweepPoints } from './points.js';
-export { type GradientResult, type GradientStats, readResults, resultSummary, type SampledResult, type SweepResult } from './results.js';
+export { type FailedResult, type GradientResult, type GradientStats, isFailed, readResults, resultSummary, type SampledResult, type SweepLine, type SweepResult } from './results.js';
 export { runSweep, type SweepEvent } from './runner.js';
 export { resolveInput, SWEEP_ACTIONS, SWEEP_FORMAT, SWEEP_SCHEMA, type SweepAction, type SweepSpec } from './spec.js';
 export { expandVary } from './vary.js';

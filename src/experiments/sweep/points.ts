@@ -5,6 +5,7 @@ import { type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
 import { show } from './check.js';
+import { checkpointId, currentKeys, type PointKeys } from './keys.js';
 import { BUDGET_FIELDS, resolveInput, type SweepAction, type SweepSpec } from './spec.js';
 
 export interface SweepPoint {
@@ -29,27 +30,29 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 }
 
 /** What a point's result depends on, per action: its key is a hash of this. */
-function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number): unknown {
-  const id = actionIdentity(spec, circuit, action, chip_seed, t1);
+function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, ck: unknown): unknown {
+  const id = actionIdentity(spec, circuit, action, chip_seed, t1, ck);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
 }
 
-function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number): unknown {
+/** `ck` stands for the checkpoint: its path (key version 1) or its contents' hash (version 2, keys.ts). */
+function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, ck: unknown): unknown {
   switch (action) {
     case 'insitu':
     case 'transfer':
       // Unchanged from the first format, so existing results stay valid.
-      return { circuit, action, chip_seed, steps: spec.steps, batch: spec.batch, samples: spec.samples, t1, checkpoint: action === 'transfer' ? spec.checkpoint : null };
+      return { circuit, action, chip_seed, steps: spec.steps, batch: spec.batch, samples: spec.samples, t1, checkpoint: action === 'transfer' ? ck : null };
     case 'finetune':
-      return { circuit, action, chip_seed, finetune_steps: spec.finetune_steps, finetune_lr: spec.finetune_lr, batch: spec.batch, samples: spec.samples, t1, checkpoint: spec.checkpoint };
+      return { circuit, action, chip_seed, finetune_steps: spec.finetune_steps, finetune_lr: spec.finetune_lr, batch: spec.batch, samples: spec.samples, t1, checkpoint: ck };
     case 'gradient':
-      return { circuit, action, chip_seed, batch: spec.batch, gradient_batches: spec.gradient_batches, checkpoint: spec.checkpoint };
+      return { circuit, action, chip_seed, batch: spec.batch, gradient_batches: spec.gradient_batches, checkpoint: ck };
   }
 }
 
-/** All points in index order: grid (last field fastest) x actions x chip seeds. */
-export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
+/** All points in index order: grid (last field fastest) x actions x chip seeds; keys made as `keys` says (default: a new run's). */
+export function sweepPoints(spec: SweepSpec, file: string, keys: PointKeys = currentKeys(spec, file)): SweepPoint[] {
+  const ck = checkpointId(spec, keys);
   const baseFile = resolveInput(spec.base, file, 'base');
   const baseRaw = readJsonFile(baseFile, 'circuit') as Record<string, unknown>;
   const set = spec.set ?? {};
@@ -78,7 +81,7 @@ export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
     const t1 = 't1' in overrides ? parseNumber(file, 'vary.t1', overrides.t1, BUDGET_FIELDS.t1 as NumberField) : spec.t1;
     for (const action of spec.actions) {
       for (const chip_seed of spec.chip_seeds) {
-        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1))).digest('hex').slice(0, 16);
+        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1, ck))).digest('hex').slice(0, 16);
         const pt: SweepPoint = { index: points.length, key, overrides, action, chip_seed, t1, circuit };
         const twin = seen.get(key);
         if (twin) {
