@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
 import { isFailed, type PointKeys, readResults, recordedKeys, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { removeDeadTemps, writeFileAtomic } from '../util/atomic.js';
 import { readJsonFile } from '../util/json.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
@@ -256,6 +256,7 @@ function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[]; fai
  * grids first, so charts of dropped values or renamed panels do not linger beside the new ones.
  */
 function clearOldFigures(outDir: string): void {
+  for (const d of [outDir, join(outDir, 'samples')]) removeDeadTemps(d);
   if (existsSync(join(outDir, 'sweep.json'))) {
     for (const f of readdirSync(outDir)) if (f.endsWith('.png')) rmSync(join(outDir, f));
     if (existsSync(join(outDir, 'samples'))) for (const f of readdirSync(join(outDir, 'samples'))) if (/^point-\d+\.png$/.test(f)) rmSync(join(outDir, 'samples', f));
