@@ -6,6 +6,7 @@
  * (spec, point, seed): it is keyed by a hash of them, appended as one line to
  * DIR/results.jsonl, and never recomputed, so an interrupted sweep resumes where it stopped.
  * `--shard i/N` runs the points with index % N == i; `collect` merges shard directories.
+ * Points run under per-point locks (lock.ts), so concurrent processes may share a directory.
  */
 export { collectSweep } from './collect.js';
 export { currentKeys, KEY_VERSION, type PointKeys, recordedKeys } from './keys.js';
