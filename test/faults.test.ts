@@ -85,11 +85,15 @@ describe('killed with SIGKILL and resumed, a run ends bit-identical', () => {
     let killed = 0;
     for (let k = 0; k < 2; k++) if ((await killAfter(delay(700, 3500), 'sweep', sweep, '--out', out)).killed) killed++;
     expect(killed).toBeGreaterThan(0);
-    // Whatever the kills left, one point's lock is that of a dead process on this host.
+    // Whatever the kills left, locks of a dead process on this host: on a finished point (as
+    // when a kill falls between its result and its release) and on an unfinished one.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-    const keys = JSON.parse(gradep('sweep', sweep, '--list', '--json').stdout).points.map((p: { key: string }) => p.key);
+    const keys: string[] = JSON.parse(gradep('sweep', sweep, '--list', '--json').stdout).points.map((p: { key: string }) => p.key);
+    const finished = new Set(existsSync(join(out, 'results.jsonl')) ? jsonl(join(out, 'results.jsonl')).map((r) => r.key) : []);
     mkdirSync(join(out, 'locks'), { recursive: true });
-    writeFileSync(join(out, 'locks', `${keys[3]}.lock`), JSON.stringify({ pid: Number(dead), host: hostname() }));
+    for (const k of [keys.find((k) => finished.has(k)), keys.find((k) => !finished.has(k))]) {
+      if (k) writeFileSync(join(out, 'locks', `${k}.lock`), JSON.stringify({ pid: Number(dead), host: hostname() }));
+    }
     const r = gradep('sweep', sweep, '--out', out);
     expect(r.status, r.stderr).toBe(0);
     const byKey = (d: string) => jsonl(join(d, 'results.jsonl')).sort((a, b) => String(a.key).localeCompare(String(b.key)));

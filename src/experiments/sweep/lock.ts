@@ -5,7 +5,7 @@
  * dead process on this host is stale and is taken over; owners on other hosts cannot be
  * checked, so their locks stand until removed by hand.
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -108,4 +108,18 @@ export function tryLock(dir: string, key: string): { release: () => void } | Loc
     if (st.state === 'stale') removeStale(path, st.owner);
   }
   return st;
+}
+
+/**
+ * Remove the stale locks in DIR/locks: a process killed after appending its result but before
+ * releasing the lock leaves one on a finished point, which no later run would touch.
+ */
+export function removeStaleLocks(dir: string): void {
+  const locks = join(dir, 'locks');
+  if (!existsSync(locks)) return;
+  for (const f of readdirSync(locks)) {
+    if (!f.endsWith('.lock')) continue;
+    const st = lockState(dir, f.slice(0, -'.lock'.length));
+    if (st.state === 'stale') removeStale(join(locks, f), st.owner);
+  }
 }

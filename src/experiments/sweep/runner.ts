@@ -13,7 +13,7 @@ import { firstNonFinite } from '../../util/json.js';
 import { runPoint } from './actions.js';
 import { SweepContext } from './context.js';
 import { currentKeys } from './keys.js';
-import { type LockOwner, lockState, tryLock } from './lock.js';
+import { type LockOwner, lockState, removeStaleLocks, tryLock } from './lock.js';
 import { clearOutdatedPoint } from './point-dir.js';
 import { type SweepPoint, sweepPoints } from './points.js';
 import { readResults, type SweepLine } from './results.js';
@@ -132,6 +132,7 @@ export async function runSweep(spec: SweepSpec, file: string, outDir: string, sh
   const keys = currentKeys(spec, file);
   writeFileAtomic(join(outDir, 'sweep.json'), JSON.stringify({ file, spec, keys }, null, 1));
   const mine = sweepPoints(spec, file, keys).filter((p) => p.index % shard.n === shard.i);
+  removeStaleLocks(outDir);
   const done = readResults(outDir);
   const run: Run = { outDir, ctx: new SweepContext(spec, file, outDir, keys), total: mine.length, results: [], onEvent };
   for (const p of mine) {
