@@ -19,7 +19,7 @@ import { adamStep, clipGradNorm, emaUpdate, newAdamState } from '../learning/opt
 import type { FlowBatch } from '../flow/batch.js';
 import type { RelaxEngine } from '../solvers/engine.js';
 import { engineName } from '../solvers/fast-engine.js';
-import { GradepError } from '../util/errors.js';
+import { DivergedError, GradepError } from '../util/errors.js';
 import { firstNonFinite } from '../util/json.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
@@ -161,7 +161,8 @@ function openRun(o: TrainOptions, sim: Simulation, hyper: TrainHyper, id: RunIde
     truncateLog(logPath, ck.step);
     return ck;
   }
-  if (o.resume && !existsSync(o.outDir)) throw new GradepError(`${o.outDir}: nothing to resume (no checkpoint.json)`);
+  // An empty or missing directory has nothing to continue: starting fresh would hide a wrong --out.
+  if (o.resume) throw new GradepError(`${o.outDir}: nothing to resume (no checkpoint.json)`);
   const ck = freshCheckpoint(o, sim, hyper, id);
   mkdirSync(o.outDir, { recursive: true });
   truncateLog(logPath, 0);
@@ -224,7 +225,7 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
         // Nothing of the failed step is applied or logged: keep (and save) the last good state.
         if (ck.step > 0 && savedStep !== ck.step) saveCheckpoint(ckPath, ck);
         const kept = ck.step > 0 ? `the last good checkpoint (step ${ck.step}) is kept in ${ckPath}` : 'nothing was written';
-        throw new GradepError(`step ${ck.step + 1}: ${bad} (the relaxation diverged); ${kept}`);
+        throw new DivergedError(`step ${ck.step + 1}: ${bad} (the relaxation diverged); ${kept}`);
       }
       row.grad_norm = clipGradNorm(r.grads, adam.clip);
       adamStep(p, r.grads, ck.optimizer, adam);

@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
 import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
-import { readResults, sweepField, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { isFailed, type PointKeys, readResults, recordedKeys, sweepField, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
+import { removeDeadTemps, writeFileAtomic } from '../util/atomic.js';
 import { readJsonFile } from '../util/json.js';
 import { GradepError } from '../util/errors.js';
 import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
@@ -183,8 +183,8 @@ interface RealReference {
 const slug = (s: string) => s.replace(/\W+/g, '_');
 
 /** Write the report of sweep directory dir into outDir; returns the files written and the points table. */
-export function writeSweepReport(dir: string, outDir: string): { files: string[]; table: string } {
-  const { spec, rows } = readSweepRows(dir);
+export function writeSweepReport(dir: string, outDir: string): { files: string[]; table: string; failed: string[] } {
+  const { spec, rows, failed } = readSweepRows(dir);
   const fields = Object.keys(spec.vary);
   const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
   const ctx: ReportCtx = { dir, outDir, spec, rows, fields, axes, field: fields[0], files: [], charts: [] };
@@ -194,7 +194,8 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   writeTrainingCharts(ctx);
   const grids = writeSampleGrids(ctx);
   const table = pointsTable(rows, fields);
-  const reference = ref.refs ? `Reference at the same sample count: ${ref.refs}.\n\n` : '';
+  const failedNote = failed.length ? `Failed points, not drawn: ${failed.join('; ')}.\n\n` : '';
+  const reference = (ref.refs ? `Reference at the same sample count: ${ref.refs}.\n\n` : '') + failedNote;
   writeReadme(ctx, table, reference);
   writeFileAtomic(join(outDir, 'index.html'), html(spec, ctx.charts, grids, table, reference.trim()));
   ctx.files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
@@ -203,7 +204,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
     writeFileAtomic(join(outDir, f), f === 'results.jsonl' ? rows.map((r) => JSON.stringify(r)).join('\n') + '\n' : readFileSync(join(dir, f), 'utf8'));
     ctx.files.push(join(outDir, f));
   }
-  return { files: ctx.files, table };
+  return { files: ctx.files, table, failed };
 }
 
 /** The sweep spec and its finished points, numbered in the sweep's order. */
@@ -220,7 +221,7 @@ const META_FIELDS: [string, string, (v: unknown) => boolean][] = [
 ];
 
 /** DIR/sweep.json as `gradep sweep` wrote it; a damaged or hand-edited one is a one-line error naming file and field. */
-export function readSweepMeta(dir: string): { file: string; spec: SweepSpec } {
+export function readSweepMeta(dir: string): { file: string; spec: SweepSpec; keys: PointKeys } {
   const meta = join(dir, 'sweep.json');
   if (!existsSync(meta)) throw new GradepError(`${dir}: not a sweep directory (no sweep.json; run gradep sweep first)`);
   const raw = readJsonFile(meta, 'sweep.json');
@@ -232,20 +233,23 @@ export function readSweepMeta(dir: string): { file: string; spec: SweepSpec } {
     const v = raw.spec[field.slice('spec.'.length)];
     if (!ok(v)) throw bad(field, v, allowed);
   }
-  return { file: raw.file, spec: raw.spec as unknown as SweepSpec };
+  return { file: raw.file, spec: raw.spec as unknown as SweepSpec, keys: recordedKeys(raw) };
 }
 
-function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[] } {
-  const { file, spec } = readSweepMeta(dir);
+function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[]; failed: string[] } {
+  const { file, spec, keys } = readSweepMeta(dir);
   // The points of the sweep as last run, numbered in its order: a directory may still hold
   // results of values since dropped from the file, and those stay out.
   const done = readResults(dir);
-  const rows = sweepPoints(spec, file).flatMap((p) => {
+  const failed: string[] = [];
+  const rows = sweepPoints(spec, file, keys).flatMap((p) => {
     const r = done.get(p.key);
-    return r ? [{ ...r, index: p.index }] : [];
+    // A failed point (its relaxation diverged) has no numbers to draw: named in a note instead.
+    if (r && isFailed(r)) failed.push(`#${p.index} ${p.action} ${JSON.stringify(p.overrides)} chip ${p.chip_seed}: ${r.error}`);
+    return r && !isFailed(r) ? [{ ...r, index: p.index }] : [];
   });
-  if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point`);
-  return { spec, rows };
+  if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point${failed.length ? ` (${failed.length} failed)` : ''}`);
+  return { spec, rows, failed };
 }
 
 /**
@@ -253,6 +257,7 @@ function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[] } {
  * grids first, so charts of dropped values or renamed panels do not linger beside the new ones.
  */
 function clearOldFigures(outDir: string): void {
+  for (const d of [outDir, join(outDir, 'samples')]) removeDeadTemps(d);
   if (existsSync(join(outDir, 'sweep.json'))) {
     for (const f of readdirSync(outDir)) if (f.endsWith('.png')) rmSync(join(outDir, f));
     if (existsSync(join(outDir, 'samples'))) for (const f of readdirSync(join(outDir, 'samples'))) if (/^point-\d+\.png$/.test(f)) rmSync(join(outDir, 'samples', f));

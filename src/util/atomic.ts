@@ -1,5 +1,5 @@
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * Write a file atomically: write a sibling temp file, fsync it, rename over the target.
@@ -75,4 +75,21 @@ export function appendLine(path: string, line: string): void {
     }
   }
   appendFileSync(path, sep + line + '\n');
+}
+
+/**
+ * Remove the temp files of writes in `dir` cut short by a killed process (name.PID.MS.tmp,
+ * PID no longer running): a rerun into the same directory then leaves exactly its own files.
+ */
+export function removeDeadTemps(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    const m = /\.(\d+)\.\d+\.tmp$/.exec(f);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, f), { force: true });
+    }
+  }
 }

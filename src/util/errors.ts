@@ -17,6 +17,14 @@ export class UsageError extends GradepError {
   }
 }
 
+/** A run whose relaxation diverged (a non-finite loss or gradient): a sweep records its point as failed and goes on. */
+export class DivergedError extends GradepError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DivergedError';
+  }
+}
+
 /** Error for a value outside its allowed range; `where` is e.g. "circuits/x.json: relax.T". */
 export function rangeError(where: string, value: unknown, allowed: string): GradepError {
   return new GradepError(`${where}: got ${JSON.stringify(value)}, allowed ${allowed}`);

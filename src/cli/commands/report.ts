@@ -17,6 +17,7 @@ export function register(program: Command): void {
       const outDir = resolve(flags.out ?? join('reports', name));
       checkOutPath(flags.out ? '--out' : '--out (default)', outDir, 'dir');
       const r = writeSweepReport(dir, outDir);
+      for (const f of r.failed) process.stderr.write(`note: skipped failed point ${f}\n`);
       out(Boolean(flags.json), { out: outDir, files: r.files }, () => `${r.table}\n\nwrote ${r.files.length} files to ${outDir}`);
     });
 }

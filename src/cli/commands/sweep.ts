@@ -52,6 +52,7 @@ async function sweep(file: string, flags: SweepFlags, cmd: Command): Promise<voi
   const bar = new Progress('sweep', 1, Boolean(flags.json));
   const t0 = performance.now();
   const rows = await runSweep(spec, file, outDir, shard, flags.jobs, () => openEngine(spec.engine ?? 'fast', threads), (e) => {
+    if (e.type === 'note') return void process.stderr.write(`note: ${e.message}\n`);
     bar.setTotal(e.total);
     bar.update(e.done, `#${e.result.index} ${e.result.action} ${JSON.stringify(e.result.overrides)} chip ${e.result.chip_seed}: ${resultSummary(e.result)}${e.cached ? ' (cached)' : ''}`);
   });

@@ -1,11 +1,10 @@
 /** What the points of one sweep run share. */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Dims } from '../../circuit/params.js';
 import { type Checkpoint, loadCheckpoint } from '../../learning/checkpoint.js';
 import { dimsOfCircuit } from '../../build/build.js';
 import { GradepError } from '../../util/errors.js';
 import type { ExactEntry } from './exact-cache.js';
+import { type PointKeys, sha256File } from './keys.js';
 import type { SweepPoint } from './points.js';
 import { resolveInput, type SweepSpec } from './spec.js';
 
@@ -28,12 +27,16 @@ export class SweepContext {
     readonly spec: SweepSpec,
     readonly file: string,
     readonly outDir: string,
+    /** The keys the points were made with: the checkpoint must still be the file they hashed. */
+    readonly keys?: PointKeys,
   ) {}
 
   checkpoint(d: Dims): { ck: Checkpoint; path: string; sha256: string } {
     if (!this.ck) {
       const path = resolveInput(this.spec.checkpoint, this.file, 'checkpoint');
-      const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+      const sha256 = sha256File(path);
+      const keyed = this.keys?.checkpoint_sha256;
+      if (keyed && keyed !== sha256) throw new GradepError(`${this.file}: checkpoint: ${path} changed while the sweep ran (its points were keyed by sha256 ${keyed.slice(0, 12)}, it now has ${sha256.slice(0, 12)}); run the sweep again`);
       this.ck = { ck: loadCheckpoint(path), path, sha256 };
     }
     const cd = dimsOfCircuit(this.ck.ck.circuit);

@@ -3,6 +3,7 @@ import { validateObject } from '../../circuit/schema.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
 import { isObject, show } from './check.js';
+import { COMPARE_KEYS } from './keys.js';
 import { sweepPoints } from './points.js';
 import { BUDGET_FIELDS, QUICK_SCHEMA, SWEEP_SCHEMA, type SweepSpec } from './spec.js';
 import { checkSet, checkVaryObject, expandVary } from './vary.js';
@@ -42,7 +43,7 @@ export function loadSweep(file: string, opts: { quick?: boolean } = {}): SweepSp
       spec.name = `${base.name}-quick`;
     }
     for (const [k, v] of Object.entries(spec.vary_source)) spec.vary[k] = expandVary(file, `${q && k in quickVary ? 'quick.' : ''}vary.${k}`, k, v);
-    sweepPoints(spec, file);
+    sweepPoints(spec, file, COMPARE_KEYS);
     return spec;
   };
   const full = build(false);

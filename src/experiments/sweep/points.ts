@@ -5,6 +5,7 @@ import { type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
 import { show } from './check.js';
+import { checkpointId, currentKeys, type PointKeys } from './keys.js';
 import { GENERATION_SCHEMA, type GenerationSpec, parseSweepValue, resolveInput, type SweepAction, type SweepSpec, sweepField } from './spec.js';
 
 export interface SweepPoint {
@@ -55,24 +56,25 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 }
 
 /** What a point's result depends on, per action: its key is a hash of this. */
-function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec): unknown {
-  const id = actionIdentity(spec, circuit, action, chip_seed, t1, gen);
+function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
+  const id = actionIdentity(spec, circuit, action, chip_seed, t1, gen, ck);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
 }
 
-function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec): unknown {
+/** `ck` stands for the checkpoint: its path (key version 1) or its contents' hash (version 2, keys.ts). */
+function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
   switch (action) {
     case 'insitu':
     case 'transfer':
       // Unchanged from the first format, so existing results stay valid.
-      return { circuit, action, chip_seed, steps: spec.steps, batch: spec.batch, samples: spec.samples, t1, checkpoint: action === 'transfer' ? spec.checkpoint : null };
+      return { circuit, action, chip_seed, steps: spec.steps, batch: spec.batch, samples: spec.samples, t1, checkpoint: action === 'transfer' ? ck : null };
     case 'finetune':
-      return { circuit, action, chip_seed, finetune_steps: spec.finetune_steps, finetune_lr: spec.finetune_lr, batch: spec.batch, samples: spec.samples, t1, checkpoint: spec.checkpoint };
+      return { circuit, action, chip_seed, finetune_steps: spec.finetune_steps, finetune_lr: spec.finetune_lr, batch: spec.batch, samples: spec.samples, t1, checkpoint: ck };
     case 'gradient':
-      return { circuit, action, chip_seed, batch: spec.batch, gradient_batches: spec.gradient_batches, checkpoint: spec.checkpoint };
+      return { circuit, action, chip_seed, batch: spec.batch, gradient_batches: spec.gradient_batches, checkpoint: ck };
     case 'generate':
-      return { circuit, action, chip_seed, samples: spec.samples, t1, checkpoint: spec.checkpoint, generation: generationIdentity(gen) };
+      return { circuit, action, chip_seed, samples: spec.samples, t1, checkpoint: ck, generation: generationIdentity(gen) };
   }
 }
 
@@ -81,8 +83,9 @@ export function generationIdentity(g: GenerationSpec): Partial<GenerationSpec> {
   return g.mode === 'analogue' ? { mode: g.mode, ratio: g.ratio, eps: g.eps, ema: g.ema } : { mode: g.mode, hidden_T: g.hidden_T, dt: g.dt, ema: g.ema };
 }
 
-/** All points in index order: grid (last field fastest) x actions x chip seeds. */
-export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
+/** All points in index order: grid (last field fastest) x actions x chip seeds; keys made as `keys` says (default: a new run's). */
+export function sweepPoints(spec: SweepSpec, file: string, keys: PointKeys = currentKeys(spec, file)): SweepPoint[] {
+  const ck = checkpointId(spec, keys);
   const baseFile = resolveInput(spec.base, file, 'base');
   const baseRaw = readJsonFile(baseFile, 'circuit') as Record<string, unknown>;
   const set = spec.set ?? {};
@@ -111,7 +114,7 @@ export function sweepPoints(spec: SweepSpec, file: string): SweepPoint[] {
     const generation = { ...genBase, ...combo.generation } as GenerationSpec;
     for (const action of spec.actions) {
       for (const chip_seed of combo.chipSeed === undefined ? spec.chip_seeds : [combo.chipSeed]) {
-        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1, generation))).digest('hex').slice(0, 16);
+        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1, generation, ck))).digest('hex').slice(0, 16);
         const pt: SweepPoint = { index: points.length, key, overrides, action, chip_seed, t1, generation, circuit };
         const twin = seen.get(key);
         if (twin) {

@@ -69,13 +69,26 @@ export interface GeneratedResult extends ResultBase {
 
 export type SweepResult = SampledResult | GradientResult | GeneratedResult;
 
+/** A point whose relaxation diverged: recorded (so the rest of the sweep completes), with no numbers; reports skip it. */
+export interface FailedResult extends ResultBase {
+  action: SweepResult['action'];
+  error: string;
+  metrics: null;
+}
+
+/** One line of DIR/results.jsonl. */
+export type SweepLine = SweepResult | FailedResult;
+
+export const isFailed = (r: SweepLine): r is FailedResult => typeof (r as FailedResult).error === 'string';
+
 /** One line for progress bars. */
-export function resultSummary(r: SweepResult): string {
+export function resultSummary(r: SweepLine): string {
+  if (isFailed(r)) return `failed: ${r.error}`;
   return r.action === 'gradient' ? `grad cosine ${r.gradient.cosine.toFixed(3)}` : `FD ${r.metrics.fd.toFixed(2)}`;
 }
 
-export function readResults(dir: string): Map<string, SweepResult> {
-  return readKeyedJsonl<SweepResult>(join(dir, 'results.jsonl'));
+export function readResults(dir: string): Map<string, SweepLine> {
+  return readKeyedJsonl<SweepLine>(join(dir, 'results.jsonl'));
 }
 
 /** Up to 100 samples of a point (DIR/samples/<key>.json), for the report's sample grids. */
