@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: files run in parallel forks; heavy tests keep their own budgets small.
     pool: 'forks',
+    // Two files at a time on two cores (vitest's default leaves one core idle); many tests wait
+    // on spawned CLI processes and worker threads rather than compute.
+    maxWorkers: 2,
   },
 });
