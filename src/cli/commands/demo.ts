@@ -57,7 +57,7 @@ export function register(program: Command): void {
     program
       .command('demo')
       .description('the quick start (a few minutes on 2 cores): GradEP training on the ideal paper circuit, then digits from this run and from the committed paper checkpoint, on the ideal circuit and on a realised ReRAM chip, side by side with their quality, physical time and energy per sample'),
-    { steps: 120, batch: 1797, out: 'runs/demo', relax: 'equilibrium' },
+    { steps: 250, batch: 1797, out: 'runs/demo', relax: 'equilibrium' },
   )
     .option('--samples <n>', 'samples per set (quality is compared at this n)', intIn('--samples', 10, 10000), 100)
     .option('--chip <file>', 'chip preset the paper checkpoint is programmed onto', packagePath('circuits', 'reram.json'))
