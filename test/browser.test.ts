@@ -27,6 +27,22 @@ if (!executable) {
   console.warn(`browser tests skipped: ${msg}`);
 }
 
+/** In the page: legend texts, tick labels (all, and of log axes), the points table's box, displayed/natural width of grids. */
+function readability() {
+  type C = { legend?: { legendItems?: { text: string }[] }; scales: Record<string, { type: string; ticks: { label: string | string[] }[] }> };
+  const charts = Object.values((globalThis as unknown as { Chart: { instances: Record<string, C> } }).Chart.instances);
+  const labels = (log: boolean) => charts.flatMap((c) => Object.values(c.scales).filter((s) => (s.type === 'logarithmic') === log || !log).flatMap((s) => s.ticks.map((t) => String(t.label)).filter(Boolean)));
+  const box = document.querySelector('.points');
+  const st = box ? getComputedStyle(box) : null;
+  return {
+    legend: charts.flatMap((c) => (c.legend?.legendItems ?? []).map((i) => i.text)),
+    ticks: labels(false),
+    logTicks: labels(true),
+    tableBox: { overflow: st?.overflowY ?? 'none', bounded: Boolean(st && st.maxHeight !== 'none') },
+    gridScales: [...document.querySelectorAll('.grids img')].map((i) => (i as HTMLImageElement).clientWidth / (i as HTMLImageElement).naturalWidth),
+  };
+}
+
 describe.skipIf(!executable)('committed HTML reports in a real browser', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -73,8 +89,16 @@ describe.skipIf(!executable)('committed HTML reports in a real browser', () => {
         .catch(() => null);
       await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
       const canvases = await page.locator('canvas').count();
+      const look = await page.evaluate(readability);
       await page.close();
       expect(problems).toEqual([]);
+      // Formatted like the PNGs: one legend entry per series, SI ticks, 1-2-5 on log axes.
+      expect(look.legend.filter((t) => !t || /std/.test(t))).toEqual([]);
+      expect(look.ticks.filter((t) => /\d[eE][-+]?\d{2,}|\d{6,}/.test(t))).toEqual([]);
+      expect(look.logTicks.filter((t) => !/^[125](0{0,2})?( \S+)?$|^[125]e-?\d+$|^0\.0*[125]$/.test(t))).toEqual([]);
+      // The points table scrolls in its own box; grids are drawn at their own size (titles at 15 px).
+      expect(look.tableBox).toEqual({ overflow: 'auto', bounded: true });
+      expect(look.gridScales.filter((s) => s < 1)).toEqual([]);
       expect(canvases).toBeGreaterThan(0);
       expect(drawn, `every one of the ${canvases} canvases has ink`).not.toBeNull();
     });

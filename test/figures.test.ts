@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from 'canvas';
 import { describe, expect, it } from 'vitest';
-import { lineChartPng, sampleGridPng, sampleGridSize } from '../src/report/figures.js';
+import { gridTitleLines, lineChartPng, retitleGridPng, sampleGridPng, sampleGridSize } from '../src/report/figures.js';
+import { axisUnit, chartConfig, siTick, spansDecade, tickFormat } from '../src/report/chart-config.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -122,5 +123,59 @@ describe('sampleGridPng', () => {
   it('rejects bad arguments', () => {
     expect(() => sampleGridPng(new Float64Array(64), 2)).toThrow(/need 128 values/);
     expect(() => sampleGridPng(new Float64Array(64), 0)).toThrow(/positive integer/);
+  });
+});
+
+describe('chart formatting shared by the PNGs and index.html', () => {
+  it('labels ticks with SI prefixes, and log axes only at 1, 2 and 5 times a power of ten', () => {
+    expect(siTick(3e-8, 's')).toBe('30 ns');
+    expect(siTick(2e-9, 'J')).toBe('2 nJ');
+    expect(siTick(2.5e-8, '')).toBe('2.5e-8');
+    expect(siTick(0.25, '')).toBe('0.25');
+    expect(axisUnit('energy per generated sample (J)')).toBe('J');
+    expect(axisUnit('t1 (generation horizon, flow time)')).toBe('');
+    const log = tickFormat('J', true);
+    expect([1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 1e-8].map(log)).toEqual(['1 nJ', '2 nJ', '', '5 nJ', '', '10 nJ']);
+    expect(tickFormat('s', false)(3.0000000000000004e-8)).toBe('30 ns');
+  });
+
+  it('puts quantities spanning more than a decade on a log axis', () => {
+    expect(spansDecade([1e-9, 5e-9, 2e-8])).toBe(true);
+    expect(spansDecade([1, 10])).toBe(false);
+    expect(spansDecade([-1, 100])).toBe(false);
+  });
+
+  it('gives one legend entry per series: std bands have none', () => {
+    const spec = { title: 't', xLabel: 'x (s)', yLabel: 'y', series: [{ label: 'a', x: [1, 2], y: [1, 2], yErr: [0.1, 0.2] }, { label: 'b', x: [1, 2], y: [2, 3] }] };
+    const cfg = chartConfig(spec, { fontSize: 14, titleSize: 17, palette: ['#0072B2', '#D55E00'] }) as unknown as { data: { datasets: { label: string; fill?: unknown }[] } };
+    expect(cfg.data.datasets.map((d) => d.label).filter(Boolean)).toEqual(['a', 'b']);
+    expect(cfg.data.datasets.some((d) => d.fill === '-1')).toBe(true);
+  });
+
+  it('draws a categorical chart: one dot per case, no lines, std as bars', () => {
+    const spec = { title: 'ablation', xLabel: 'case', yLabel: 'FD', categories: ['base circuit', 'synapse.bits = 0', 'all 12 = 0'], series: [{ label: 'transfer', x: [0, 1, 2], y: [10, 8, 3], yErr: [2, 2, 0.1] }] };
+    const cfg = chartConfig(spec, { fontSize: 14, titleSize: 17, palette: ['#0072B2'] }) as unknown as { type: string; data: { labels: string[]; datasets: { type: string; showLine?: boolean; data: unknown[] }[] } };
+    expect(cfg.type).toBe('bar');
+    expect(cfg.data.labels).toEqual(spec.categories);
+    const dots = cfg.data.datasets.find((d) => d.type === 'line');
+    expect(dots?.showLine).toBe(false);
+    expect(cfg.data.datasets.find((d) => d.type === 'bar')?.data[0]).toEqual([8, 12]);
+    expect(pngSize(lineChartPng({ ...spec, width: 600, height: 400 }))).toEqual({ width: 600, height: 400 });
+  });
+
+  it('wraps long grid titles instead of squeezing them, and retitles an old grid keeping its tiles', async () => {
+    const long = '#12 transfer, chip 0, program.write_noise_rel = 0, synapse.g_dtod = 0: FD 9.95';
+    const lines = gridTitleLines(long, 323);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(sampleGridSize(100, { cols: 10, scale: 4, title: long }).height).toBeGreaterThan(sampleGridSize(100, { cols: 10, scale: 4, title: 'short' }).height);
+    const imgs = new Float64Array(4 * 64).fill(1);
+    const old = sampleGridPng(imgs, 4, { cols: 2, scale: 4, title: 'old' });
+    const fresh = retitleGridPng(old, long);
+    const a = await decode(old);
+    const b = await decode(fresh);
+    expect(b.width).toBe(a.width);
+    // The tile area (from the first grey gap row down) is unchanged.
+    const tiles = (d: typeof a) => d.data.subarray(d.data.length - (8 * 4 * 2 + 3) * d.width * 4);
+    expect(Buffer.from(tiles(b)).equals(Buffer.from(tiles(a)))).toBe(true);
   });
 });

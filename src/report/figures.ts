@@ -6,37 +6,18 @@
  * `overrides` installs it under the module name `canvas`, which is the name chartjs-node-canvas
  * requires and the only name that resolves here, so it is imported as 'canvas'.
  */
-import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js';
+import type { Plugin } from 'chart.js';
+import { chartConfig, type LineChartSpec, type LineSeries } from './chart-config.js';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
-import { createCanvas } from 'canvas';
+import { createCanvas, Image } from 'canvas';
 
-export interface LineSeries {
-  label: string;
-  x: number[];
-  y: number[];
-  /** Symmetric error (e.g. one standard deviation across seeds), drawn as a shaded band y +- yErr. */
-  yErr?: number[];
-  /** A reference level (e.g. real data): drawn grey and dashed, without points. */
-  reference?: boolean;
-}
-
-export interface LineChartSpec {
-  title: string;
-  /** Axis titles, with units, e.g. "time (us)". */
-  xLabel: string;
-  yLabel: string;
-  series: LineSeries[];
-  logY?: boolean;
-  logX?: boolean;
-  width?: number;
-  height?: number;
-}
+export type { LineChartSpec, LineSeries } from './chart-config.js';
 
 /**
  * Okabe & Ito (2008) colour-blind-safe palette (black first entry moved last), then a few
  * Tableau colours for charts with more than eight series.
  */
-const PALETTE = [
+export const PALETTE = [
   '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#F0E442', '#000000',
   '#8C564B', '#7F7F7F', '#BCBD22', '#17BECF',
 ];
@@ -79,115 +60,22 @@ function renderer(width: number, height: number): ChartJSNodeCanvas {
   return r;
 }
 
-function withAlpha(hex: string, alpha: number): string {
-  const v = parseInt(hex.slice(1), 16);
-  return `rgba(${(v >> 16) & 255}, ${(v >> 8) & 255}, ${v & 255}, ${alpha})`;
-}
-
-type Pt = { x: number; y: number };
-const BAND_SUFFIX = '\u0000band';
-
-/** Render a line chart (one line per series, optional +-yErr bands) to a PNG buffer. */
+/** Render a chart (lines with optional +-yErr bands, or dots per category) to a PNG buffer. */
 export function lineChartPng(spec: LineChartSpec): Buffer {
   const width = spec.width ?? 900;
   const height = spec.height ?? 560;
-  const datasets: ChartDataset<'line', Pt[]>[] = [];
-  spec.series.forEach((s, i) => pushSeriesDatasets(spec, s, i, datasets));
-  return renderer(width, height).renderToBufferSync(lineChartConfig(spec, datasets) as ChartConfiguration, 'image/png');
+  spec.series.forEach(checkSeries);
+  const config = chartConfig(spec, { fontSize: FONT_SIZE, titleSize: TITLE_FONT_SIZE, palette: PALETTE });
+  return renderer(width, height).renderToBufferSync({ ...config, plugins: [whiteBackground] }, 'image/png');
 }
 
-/** Validate series i and append its datasets: the optional error band (two edges), then the line. */
-function pushSeriesDatasets(spec: LineChartSpec, s: LineSeries, i: number, datasets: ChartDataset<'line', Pt[]>[]): void {
+function checkSeries(s: LineSeries): void {
   if (s.x.length !== s.y.length) {
     throw new Error(`lineChartPng: series "${s.label}" has ${s.x.length} x values but ${s.y.length} y values`);
   }
   if (s.yErr && s.yErr.length !== s.y.length) {
     throw new Error(`lineChartPng: series "${s.label}" has ${s.yErr.length} yErr values for ${s.y.length} points`);
   }
-  const colour = s.reference ? '#555555' : PALETTE[i % PALETTE.length];
-  const dash = s.reference ? [10, 6] : i >= PALETTE.length ? [8, 4] : [];
-  if (s.yErr) {
-    const err = s.yErr;
-    // On a log axis a band reaching <= 0 cannot be drawn: clamp its lower edge to a tenth of y.
-    const lo = s.x.map((x, j) => {
-      const v = s.y[j] - Math.abs(err[j]);
-      return { x, y: spec.logY && v <= 0 ? s.y[j] / 10 : v };
-    });
-    const hi = s.x.map((x, j) => ({ x, y: s.y[j] + Math.abs(err[j]) }));
-    const fill = withAlpha(colour, 0.18);
-    datasets.push({ label: s.label + BAND_SUFFIX, data: lo, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: fill, borderColor: fill });
-    // fill: '-1' shades the area between this (upper) edge and the lower edge pushed just before.
-    datasets.push({ label: s.label + BAND_SUFFIX, data: hi, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: fill, borderColor: fill });
-  }
-  datasets.push({
-    label: s.label,
-    data: s.x.map((x, j) => ({ x, y: s.y[j] })),
-    borderColor: colour,
-    backgroundColor: colour,
-    borderWidth: 2.5,
-    borderDash: dash,
-    pointRadius: s.reference || s.x.length > 60 ? 0 : 3,
-    fill: false,
-    tension: 0,
-  });
-}
-
-/** The chart.js configuration: title, legend without band entries, linear or log axes. */
-function lineChartConfig(spec: LineChartSpec, datasets: ChartDataset<'line', Pt[]>[]): ChartConfiguration<'line', Pt[]> {
-  const xs = spec.series.flatMap((s) => s.x);
-  const ys = spec.series.flatMap((s) => s.y);
-  return {
-    type: 'line',
-    data: { datasets },
-    options: {
-      responsive: false,
-      animation: false,
-      parsing: false,
-      layout: { padding: 12 },
-      plugins: {
-        title: { display: true, text: spec.title, font: { size: TITLE_FONT_SIZE, weight: 'bold' } },
-        legend: {
-          display: true,
-          position: 'top',
-          labels: { font: { size: FONT_SIZE }, filter: (item) => !(item.text ?? '').endsWith(BAND_SUFFIX) },
-        },
-      },
-      scales: {
-        x: { type: spec.logX ? 'logarithmic' : 'linear', title: axisTitle(spec.xLabel), ticks: axisTicks(xs, spec.logX) },
-        y: { type: spec.logY ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: axisTicks(ys, spec.logY) },
-      },
-    },
-    plugins: [whiteBackground],
-  };
-}
-
-/** An axis title one point larger than the tick labels. */
-function axisTitle(text: string) {
-  return { display: true, text, font: { size: FONT_SIZE + 1 } };
-}
-
-/**
- * Tick options for an axis spanning `values`. Axes of very small or large values (seconds,
- * farads, joules in SI) get short ticks such as 2.5e-8 instead of chart.js's 2.500000000E-8;
- * other axes keep the default format.
- */
-function axisTicks(values: number[], log = false) {
-  const m = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs));
-  const sci = m > 0 && (m < 1e-3 || m >= 1e6);
-  if (log) {
-    // Log axes: label only 1, 2 and 5 times a power of ten (chart.js labels every minor tick).
-    const fmt = (v: number) => (sci ? Number(v.toPrecision(3)).toExponential() : String(Number(v.toPrecision(3))));
-    return {
-      font: { size: FONT_SIZE },
-      autoSkip: false,
-      callback: (v: number | string) => {
-        if (typeof v !== 'number' || v <= 0) return '';
-        const mant = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
-        return [1, 2, 5].includes(mant) && Math.abs(v / (mant * 10 ** Math.floor(Math.log10(v) + 1e-9)) - 1) < 1e-6 ? fmt(v) : '';
-      },
-    };
-  }
-  return { font: { size: FONT_SIZE }, ...(sci ? { callback: (v: number | string) => (typeof v === 'number' ? (v === 0 ? '0' : Number(v.toPrecision(3)).toExponential()) : v) } : {}) };
 }
 
 export interface SampleGridOptions {
@@ -203,7 +91,36 @@ export interface SampleGridOptions {
 
 const GAP = 1;
 const GAP_COLOUR = '#808080';
-const GRID_TITLE_H = 30;
+// Grid titles wrap onto lines of this font rather than being squeezed to the grid's width
+// (a 331-px grid of 10 tiles at scale 4 is drawn at its own size in index.html: 15 px stays legible).
+const GRID_TITLE_FONT = 'bold 15px sans-serif';
+const GRID_TITLE_LINE_H = 20;
+const GRID_TITLE_PAD = 8;
+let measure: Ctx2D | undefined;
+
+/** The title broken at spaces into lines that fit maxWidth at the grid-title font. */
+export function gridTitleLines(text: string, maxWidth: number): string[] {
+  measure ??= createCanvas(1, 1).getContext('2d');
+  measure.font = GRID_TITLE_FONT;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && measure.measureText(next).width > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  return [...lines, line];
+}
+
+function gridTitleHeight(title: string | undefined, width: number): number {
+  return title ? GRID_TITLE_PAD + gridTitleLines(title, width - 8).length * GRID_TITLE_LINE_H : 0;
+}
+
+function drawGridTitle(ctx: Ctx2D, title: string, width: number): void {
+  gridTitleLines(title, width - 8).forEach((l, k) => centredTitle(ctx, l, GRID_TITLE_FONT, width / 2, GRID_TITLE_PAD / 2 + (k + 0.5) * GRID_TITLE_LINE_H, width - 4));
+}
 const GRID_LABEL_H = 18;
 
 /** Pixel size of the PNG that `sampleGridPng` produces (exported for tests and layout). */
@@ -213,9 +130,10 @@ export function sampleGridSize(n: number, opts: SampleGridOptions = {}): { width
   const rows = Math.max(1, Math.ceil(n / cols));
   const tile = 8 * scale;
   const labelH = opts.labels ? GRID_LABEL_H : 0;
-  const titleH = opts.title ? GRID_TITLE_H : 0;
+  const width = cols * tile + (cols + 1) * GAP;
+  const titleH = gridTitleHeight(opts.title, width);
   return {
-    width: cols * tile + (cols + 1) * GAP,
+    width,
     height: titleH + rows * (tile + labelH) + (rows + 1) * GAP,
     cols,
     rows,
@@ -256,10 +174,10 @@ function drawSampleGrid(ctx: Ctx2D, images: Float64Array, n: number, opts: Sampl
   const { width, height, cols } = sampleGridSize(n, opts);
   const tile = 8 * scale;
   const labelH = opts.labels ? GRID_LABEL_H : 0;
-  const titleH = opts.title ? GRID_TITLE_H : 0;
+  const titleH = gridTitleHeight(opts.title, width);
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  if (opts.title) centredTitle(ctx, opts.title, 'bold 16px sans-serif', width / 2, GRID_TITLE_H / 2, width - 4);
+  if (opts.title) drawGridTitle(ctx, opts.title, width);
   // Grey gap lines between and around the tiles.
   ctx.fillStyle = GAP_COLOUR;
   ctx.fillRect(0, titleH, width, height - titleH);
@@ -327,5 +245,30 @@ export function sampleGridPanelsPng(panels: GridPanel[], opts: { cols?: number; 
     (p.caption ?? []).forEach((line, k) => ctx.fillText(line, x, y + sizes[i].height + (k + 0.5) * CAPTION_LINE_H + 4, sizes[i].width));
     x += sizes[i].width + PANEL_PAD;
   });
+  return canvas.toBuffer('image/png');
+}
+
+/**
+ * A grid PNG drawn before (its samples no longer at hand) under a new title: everything above
+ * the first grey gap row (the old title strip) is replaced by the wrapped title.
+ */
+export function retitleGridPng(png: Buffer, title: string): Buffer {
+  // Image decodes a buffer synchronously (@napi-rs/canvas), so reports stay synchronous.
+  const img = new Image();
+  img.src = png;
+  const probe = createCanvas(img.width, img.height);
+  const pctx = probe.getContext('2d');
+  pctx.drawImage(img, 0, 0);
+  const col = pctx.getImageData(0, 0, 1, img.height).data;
+  let top = 0;
+  while (top < img.height && !(col[top * 4] === 128 && col[top * 4 + 1] === 128 && col[top * 4 + 2] === 128)) top++;
+  if (top === img.height) return png;
+  const titleH = gridTitleHeight(title, img.width);
+  const canvas = createCanvas(img.width, titleH + img.height - top);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  drawGridTitle(ctx, title, img.width);
+  ctx.drawImage(img, 0, top, img.width, img.height - top, 0, titleH, img.width, img.height - top);
   return canvas.toBuffer('image/png');
 }

@@ -10,12 +10,13 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fieldAt, quantityValue } from '../circuit/schema.js';
-import { CIRCUIT_SCHEMA } from '../circuit/spec.js';
-import { isFailed, type PointKeys, readResults, recordedKeys, sweepField, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
+import { CIRCUIT_SCHEMA, validateCircuit } from '../circuit/spec.js';
+import { isFailed, type PointKeys, readResults, recordedKeys, resolveInput, sweepField, type SweepResult, type SweepSpec, sweepPoints } from '../experiments/sweep/index.js';
 import { removeDeadTemps, writeFileAtomic } from '../util/atomic.js';
 import { readJsonFile } from '../util/json.js';
 import { GradepError } from '../util/errors.js';
-import { type LineChartSpec, lineChartPng, type LineSeries, sampleGridPng } from './figures.js';
+import { type LineChartSpec, lineChartPng, type LineSeries, PALETTE, retitleGridPng, sampleGridPng } from './figures.js';
+import { CHART_JS_SOURCE, spansDecade } from './chart-config.js';
 import { evaluateSamples, type QualityMetrics, realSubset } from '../metrics/quality.js';
 import { generationCharts, generationSummary, isGenerationSweep } from './generation-report.js';
 
@@ -49,19 +50,23 @@ interface Axis {
   label: string;
   x: (v: unknown) => number;
   show: (v: unknown) => string;
+  /** Set for a categorical field (string choices, an ablation's cases): x is the index into this list. */
+  categories?: string[];
 }
 
-export function axisOf(field: string, values: unknown[]): Axis {
+/** The base circuit's value of a field (SI), for naming an ablation's cases by what they change. */
+export type BaseValue = (field: string) => unknown;
+
+export function axisOf(field: string, values: unknown[], base?: BaseValue): Axis {
   if (field.includes('+')) {
     // Linked fields: drawn against the first, the others named in the label.
     const [first, ...others] = field.split('+');
     const a = axisOf(first, values.map((v) => (Array.isArray(v) ? v[0] : v)));
     const at = (v: unknown) => (Array.isArray(v) ? v[0] : v);
     const firsts = values.map((v) => a.x(at(v)));
-    if (new Set(firsts).size !== firsts.length || firsts.some((x) => !Number.isFinite(x))) {
-      // The first field does not tell the tuples apart (e.g. an ablation): draw them by position.
-      const pos = values.map((v) => JSON.stringify(v));
-      return { label: `case of ${field.split('+').length} linked fields (0..${values.length - 1}, the tuples of vary in order)`, x: (v) => pos.indexOf(JSON.stringify(v)), show: (v) => `case ${pos.indexOf(JSON.stringify(v))}` };
+    if (a.categories || new Set(firsts).size !== firsts.length || firsts.some((x) => !Number.isFinite(x))) {
+      // The first field cannot order the tuples (e.g. an ablation): one category per case.
+      return caseAxis(field, values, base);
     }
     return { label: `${a.label}, with ${others.join(', ')} linked`, x: (v) => a.x(at(v)), show: (v) => a.show(at(v)) };
   }
@@ -92,9 +97,65 @@ export function axisOf(field: string, values: unknown[]): Axis {
       show: (v) => (typeof v === 'number' && f.unit ? `${v} ${f.unit}` : show(v)),
     };
   }
-  // Choices: their position in the vary list.
+  // Choices: one category each, in the order of the vary list.
   const pos = values.map(show);
-  return { label: `${field} (${pos.map((p, i) => `${i} = ${p}`).join(', ')})`, x: (v) => pos.indexOf(show(v)), show };
+  return { label: field, x: (v) => pos.indexOf(show(v)), show, categories: pos };
+}
+
+/** Whether a linked field's value differs from the base circuit's (numbers compared in SI). */
+function differs(field: string, v: unknown, base?: BaseValue): boolean {
+  const b = base?.(field);
+  if (b === undefined) return true;
+  const f = fieldAt(CIRCUIT_SCHEMA, field);
+  if (f?.kind === 'number' && typeof b === 'number') {
+    const x = quantityValue(v, f.unit);
+    return x === null || Math.abs(x - b) > 1e-9 * Math.max(Math.abs(x), Math.abs(b));
+  }
+  return JSON.stringify(v) !== JSON.stringify(b);
+}
+
+const isZero = (field: string, v: unknown) => quantityValue(v, fieldAt(CIRCUIT_SCHEMA, field)?.kind === 'number' ? (fieldAt(CIRCUIT_SCHEMA, field) as { unit: string }).unit : '') === 0;
+
+/** The cases of a linked tuple, each named by the fields it changes from the base ("synapse.g_dtod = 0", "all 12 = 0"). */
+function caseAxis(field: string, values: unknown[], base?: BaseValue): Axis {
+  const names = field.split('+');
+  const name = (t: unknown): string => {
+    const vals = Array.isArray(t) ? t : [t];
+    const diff = names.map((n, i) => [n, vals[i]] as const).filter(([n, v]) => differs(n, v, base));
+    if (diff.length === 0) return 'base circuit';
+    if (diff.length <= 2) return diff.map(([n, v]) => `${n} = ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+    const zero = diff.every(([n, v]) => isZero(n, v));
+    const what = diff.length === names.length ? `all ${names.length}` : `${diff.length} fields`;
+    return zero ? `${what} = 0` : `${what} changed`;
+  };
+  const pos = values.map((v) => JSON.stringify(v));
+  const raw = values.map(name);
+  // Two cases with the same short name keep their position, so neither hides the other.
+  const cats = raw.map((l, i) => (raw.indexOf(l) !== raw.lastIndexOf(l) ? `${l} (#${i})` : l));
+  return {
+    label: `case (${names.length} linked fields; named by the fields that differ from the base circuit)`,
+    x: (v) => pos.indexOf(JSON.stringify(v)),
+    show: (v) => cats[pos.indexOf(JSON.stringify(v))] ?? JSON.stringify(v),
+    categories: cats,
+  };
+}
+
+/** The base circuit of the sweep (with its `set`), validated, as a field lookup; undefined where it cannot be read. */
+function baseLookup(spec: SweepSpec, file: string): BaseValue | undefined {
+  try {
+    const raw = readJsonFile(resolveInput(spec.base, file, 'base'), 'circuit') as Record<string, unknown>;
+    for (const [f, v] of Object.entries(spec.set ?? {})) {
+      const parts = f.split('.');
+      let o = raw;
+      for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+      o[parts[parts.length - 1]] = v;
+    }
+    const c = validateCircuit(raw, spec.base) as unknown as Record<string, unknown>;
+    return (field) => field.split('.').reduce<unknown>((o, p) => (isRecord(o) ? o[p] : undefined), c);
+  } catch {
+    // A base circuit no longer at hand: every linked field counts as changed.
+    return undefined;
+  }
 }
 
 /** Series per action and value of the other swept fields, against `field`. */
@@ -171,6 +232,8 @@ interface ReportCtx {
   field: string;
   files: string[];
   charts: Chart[];
+  /** Grids of a report written before, by point identity: kept where their samples are no longer at hand. */
+  oldGrids: Map<string, Buffer>;
 }
 
 /** Real held-out digits scored at each sample count of the sweep, and their README sentence. */
@@ -184,10 +247,11 @@ const slug = (s: string) => s.replace(/\W+/g, '_');
 
 /** Write the report of sweep directory dir into outDir; returns the files written and the points table. */
 export function writeSweepReport(dir: string, outDir: string): { files: string[]; table: string; failed: string[] } {
-  const { spec, rows, failed } = readSweepRows(dir);
+  const { spec, rows, failed, file } = readSweepRows(dir);
   const fields = Object.keys(spec.vary);
-  const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k])]));
-  const ctx: ReportCtx = { dir, outDir, spec, rows, fields, axes, field: fields[0], files: [], charts: [] };
+  const base = baseLookup(spec, file);
+  const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k], base)]));
+  const ctx: ReportCtx = { dir, outDir, spec, rows, fields, axes, field: fields[0], files: [], charts: [], oldGrids: oldGrids(outDir) };
   clearOldFigures(outDir);
   const ref = realReference(rows);
   writeQuantityCharts(ctx, ref);
@@ -236,7 +300,7 @@ export function readSweepMeta(dir: string): { file: string; spec: SweepSpec; key
   return { file: raw.file, spec: raw.spec as unknown as SweepSpec, keys: recordedKeys(raw) };
 }
 
-function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[]; failed: string[] } {
+function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[]; failed: string[]; file: string } {
   const { file, spec, keys } = readSweepMeta(dir);
   // The points of the sweep as last run, numbered in its order: a directory may still hold
   // results of values since dropped from the file, and those stay out.
@@ -249,7 +313,7 @@ function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[]; fai
     return r && !isFailed(r) ? [{ ...r, index: p.index }] : [];
   });
   if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point${failed.length ? ` (${failed.length} failed)` : ''}`);
-  return { spec, rows, failed };
+  return { spec, rows, failed, file };
 }
 
 /**
@@ -294,7 +358,9 @@ function writeQuantityCharts(ctx: ReportCtx, ref: RealReference): void {
         series.push({ label: `real held-out digits (n = ${ref.counts[0]})`, x: [Math.min(...xs), Math.max(...xs)], y: [refV, refV], reference: true });
       }
       if (series.length === 0) continue;
-      const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} vs ${fieldName}${panel ? ` (${panel})` : ''}`, xLabel: (axes.get(field) as Axis).label, yLabel: q.label, series, logX: logScale(series) };
+      const ax = axes.get(field) as Axis;
+      const vs = ax.categories ? 'per case' : `vs ${fieldName}`;
+      const chart: Chart = { title: `${spec.name}: ${q.label.replace(/ \(.*\)$/, '')} ${vs}${panel ? ` (${panel})` : ''}`, xLabel: ax.label, yLabel: q.label, series, logX: !ax.categories && logScale(series), categories: ax.categories };
       writeChart(ctx, chart, `${q.key}-vs-${slug(fieldName)}${panel ? `-${slug(panel)}` : ''}.png`);
     }
   }
@@ -315,21 +381,61 @@ function writeTrainingCharts(ctx: ReportCtx): void {
 
 /** Record a chart for index.html and draw it as outDir/name. */
 function writeChart(ctx: ReportCtx, chart: Chart, name: string): void {
+  // Any quantity spanning more than a decade (energy, FD across an ablation) reads on a log y axis.
+  chart.logY ??= spansDecade(chart.series.filter((s) => !s.reference).flatMap((s) => s.y));
   ctx.charts.push(chart);
   const f = join(ctx.outDir, name);
   writeFileAtomic(f, lineChartPng({ ...chart, width: 1000, height: 600 }));
   ctx.files.push(f);
 }
 
-/** A sample grid per sampled point (samples/point-<index>.png), also returned for index.html. */
+const identity = (r: { action: string; chip_seed: number; overrides: Record<string, unknown> }) => JSON.stringify([r.action, r.chip_seed, r.overrides]);
+
+/** A point's short name: its swept values ("synapse.bits = 4", or the ablation case's name). */
+function pointName(ctx: ReportCtx, r: SweepResult): string {
+  return ctx.fields
+    .map((f) => {
+      const ax = ctx.axes.get(f) as Axis;
+      return ax.categories && f.includes('+') ? ax.show(r.overrides[f]) : `${f.split('+')[0]} = ${ax.show(r.overrides[f])}`;
+    })
+    .join(', ');
+}
+
+/** The grid PNGs of a report written before (outDir holds its sweep.json and results.jsonl), by point identity. */
+function oldGrids(outDir: string): Map<string, Buffer> {
+  const grids = new Map<string, Buffer>();
+  const results = join(outDir, 'results.jsonl');
+  if (!existsSync(join(outDir, 'sweep.json')) || !existsSync(results)) return grids;
+  for (const line of readFileSync(results, 'utf8').split('\n')) {
+    try {
+      const r = JSON.parse(line) as SweepResult;
+      const f = join(outDir, 'samples', `point-${r.index}.png`);
+      if (existsSync(f)) grids.set(identity(r), readFileSync(f));
+    } catch {
+      // an empty or cut line
+    }
+  }
+  return grids;
+}
+
+/**
+ * A sample grid per sampled point (samples/point-<index>.png), also returned for index.html.
+ * Without the point's samples (a committed report redrawn: samples/*.json are not kept) the
+ * grid drawn before is kept under the new title.
+ */
 function writeSampleGrids(ctx: ReportCtx): { key: string; caption: string; png: Buffer }[] {
   const grids: { key: string; caption: string; png: Buffer }[] = [];
   for (const r of ctx.rows) {
+    if (r.metrics === null) continue;
     const sf = join(ctx.dir, 'samples', `${r.key}.json`);
-    if (r.metrics === null || !existsSync(sf)) continue;
-    const arr = JSON.parse(readFileSync(sf, 'utf8')) as number[][];
-    const caption = `#${r.index} ${r.action}, chip ${r.chip_seed}, ${JSON.stringify(r.overrides)}: FD ${r.metrics.fd.toFixed(2)}`;
-    const png = sampleGridPng(Float64Array.from(arr.flat()), arr.length, { cols: 10, scale: 4, title: caption });
+    const caption = `#${r.index} ${r.action}, chip ${r.chip_seed}, ${pointName(ctx, r)}: FD ${r.metrics.fd.toFixed(2)}`;
+    const old = ctx.oldGrids.get(identity(r));
+    let png: Buffer;
+    if (existsSync(sf)) {
+      const arr = JSON.parse(readFileSync(sf, 'utf8')) as number[][];
+      png = sampleGridPng(Float64Array.from(arr.flat()), arr.length, { cols: 10, scale: 4, title: caption });
+    } else if (old) png = retitleGridPng(old, caption);
+    else continue;
     const f = join(ctx.outDir, 'samples', `point-${r.index}.png`);
     writeFileAtomic(f, png);
     ctx.files.push(f);
@@ -447,27 +553,23 @@ function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: B
   const data = JSON.stringify(charts).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(spec.name)}</title>
-<style>body{font:15px system-ui,sans-serif;margin:2em;max-width:1100px}canvas{margin:1em 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}img{display:block;margin:.5em 0}</style>
+<style>body{font:15px system-ui,sans-serif;margin:2em;max-width:1100px}canvas{margin:1em 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}th{position:sticky;top:0;background:#f4f4f4}
+.points{max-height:32em;overflow:auto;border:1px solid #ccc}
+/* Grids at their own pixel size: their titles are drawn at 15 px and must not shrink. */
+.grids img{display:block;margin:.5em 0;max-width:none;image-rendering:pixelated}</style>
 <script>${chartJs}</script></head><body>
 <h1>${esc(spec.name)}</h1><p>${esc(spec.description)}</p>${reference ? `<p>${esc(reference)}</p>` : ''}
 <div id="charts"></div>
-<h2>Points</h2><table>${rows}</table>
-<h2>Samples</h2>${grids.map((g) => `<figure><img alt="${esc(g.caption)}" src="data:image/png;base64,${g.png.toString('base64')}"><figcaption>${esc(g.caption)}</figcaption></figure>`).join('\n')}
+<h2>Points</h2><div class="points"><table>${rows}</table></div>
+<h2>Samples</h2><div class="grids">${grids.map((g) => `<figure><img alt="${esc(g.caption)}" src="data:image/png;base64,${g.png.toString('base64')}"><figcaption>${esc(g.caption)}</figcaption></figure>`).join('\n')}</div>
 <script>
+${CHART_JS_SOURCE}
 const charts = ${data};
-const colours = ['#0072B2','#D55E00','#009E73','#CC79A7','#E69F00','#56B4E9','#F0E442','#000000'];
+const style = { fontSize: 14, titleSize: 17, palette: ${JSON.stringify(PALETTE)} };
 for (const c of charts) {
-  const cv = document.createElement('canvas'); cv.width = 1000; cv.height = 520;
+  const cv = document.createElement('canvas'); cv.width = 1000; cv.height = 560;
   document.getElementById('charts').appendChild(cv);
-  const ds = [];
-  c.series.forEach((s, i) => {
-    const col = colours[i % colours.length];
-    ds.push({ label: s.label, data: s.x.map((x, k) => ({ x, y: s.y[k] })), borderColor: col, backgroundColor: col, showLine: true });
-    if (s.yErr) ds.push({ label: s.label + ' +- 1 std', data: s.x.map((x, k) => ({ x, y: s.y[k] + s.yErr[k] })), borderColor: col, borderDash: [4, 4], pointRadius: 0, showLine: true },
-                        { label: '', data: s.x.map((x, k) => ({ x, y: s.y[k] - s.yErr[k] })), borderColor: col, borderDash: [4, 4], pointRadius: 0, showLine: true });
-  });
-  new Chart(cv, { type: 'scatter', data: { datasets: ds }, options: { responsive: false, plugins: { title: { display: true, text: c.title, font: { size: 17 } }, legend: { labels: { filter: (l) => l.text !== '' } } },
-    scales: { x: { type: c.logX ? 'logarithmic' : 'linear', title: { display: true, text: c.xLabel } }, y: { type: c.logY ? 'logarithmic' : 'linear', title: { display: true, text: c.yLabel } } } } });
+  new Chart(cv, chartConfig(c, style));
 }
 </script></body></html>
 `;
