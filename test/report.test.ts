@@ -44,4 +44,15 @@ describe('a committed report directory redrawn in place', () => {
     expect(html).toMatch(/\.points\{max-height:[^}]*overflow:auto/);
     expect(html).toContain('"categories":["base circuit"');
   });
+
+  it('keeps training figures whose logs are not committed', () => {
+    const src = packagePath('reports', 'conductance-precision');
+    const dir = join(mkdtempSync(join(tmpdir(), 'gradep-report-')), 'conductance-precision');
+    cpSync(src, dir, { recursive: true });
+    const pngs = (d: string) => readdirSync(d).filter((f) => f.endsWith('.png')).sort();
+    writeSweepReport(dir, dir);
+    expect(pngs(dir)).toEqual(pngs(src));
+    expect(pngs(dir)).toContain('training-insitu.png');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('training-insitu.png (kept as drawn before');
+  });
 });

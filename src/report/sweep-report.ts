@@ -234,6 +234,10 @@ interface ReportCtx {
   charts: Chart[];
   /** Grids of a report written before, by point identity: kept where their samples are no longer at hand. */
   oldGrids: Map<string, Buffer>;
+  /** Training figures of a report written before, by file name: kept where the training logs are no longer at hand. */
+  oldTraining: Map<string, Buffer>;
+  /** Figures kept as drawn before (no data to redraw them), shown as images in index.html. */
+  kept: { caption: string; png: Buffer }[];
 }
 
 /** Real held-out digits scored at each sample count of the sweep, and their README sentence. */
@@ -251,7 +255,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const fields = Object.keys(spec.vary);
   const base = baseLookup(spec, file);
   const axes = new Map(fields.map((k) => [k, axisOf(k, spec.vary[k], base)]));
-  const ctx: ReportCtx = { dir, outDir, spec, rows, fields, axes, field: fields[0], files: [], charts: [], oldGrids: oldGrids(outDir) };
+  const ctx: ReportCtx = { dir, outDir, spec, rows, fields, axes, field: fields[0], files: [], charts: [], oldGrids: oldGrids(outDir), oldTraining: oldTraining(outDir), kept: [] };
   clearOldFigures(outDir);
   const ref = realReference(rows);
   writeQuantityCharts(ctx, ref);
@@ -261,7 +265,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const failedNote = failed.length ? `Failed points, not drawn: ${failed.join('; ')}.\n\n` : '';
   const reference = (ref.refs ? `Reference at the same sample count: ${ref.refs}.\n\n` : '') + failedNote;
   writeReadme(ctx, table, reference);
-  writeFileAtomic(join(outDir, 'index.html'), html(spec, ctx.charts, grids, table, reference.trim()));
+  writeFileAtomic(join(outDir, 'index.html'), html(spec, ctx.charts, [...ctx.kept, ...grids], table, reference.trim(), ctx.kept.length));
   ctx.files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
   // The raw results travel with the report, so figures can be redrawn without the sweep directory.
   for (const f of ['results.jsonl', 'sweep.json']) {
@@ -372,6 +376,14 @@ function writeQuantityCharts(ctx: ReportCtx, ref: RealReference): void {
 function writeTrainingCharts(ctx: ReportCtx): void {
   for (const action of ['insitu', 'finetune']) {
     const series = trainingSeries(ctx.dir, ctx.rows, action, ctx.axes);
+    const old = ctx.oldTraining.get(`training-${action}.png`);
+    if (series.length === 0 && old) {
+      // A committed report redrawn: the per-point training logs are not kept, the figure is.
+      const f = join(ctx.outDir, `training-${action}.png`);
+      writeFileAtomic(f, old);
+      ctx.files.push(f);
+      ctx.kept.push({ caption: `training-${action}.png (kept as drawn before: the training logs are not in this directory)`, png: old });
+    }
     if (series.length === 0) continue;
     const what = action === 'insitu' ? 'in-situ training from scratch' : 'in-situ fine-tuning of the checkpoint';
     const chart: Chart = { title: `${ctx.spec.name}: ${what}`, xLabel: 'training step', yLabel: 'free-phase flow-matching MSE (measured on the chip)', series, logY: true };
@@ -399,6 +411,14 @@ function pointName(ctx: ReportCtx, r: SweepResult): string {
       return ax.categories && f.includes('+') ? ax.show(r.overrides[f]) : `${f.split('+')[0]} = ${ax.show(r.overrides[f])}`;
     })
     .join(', ');
+}
+
+/** The training figures of a report written before (outDir holds its sweep.json). */
+function oldTraining(outDir: string): Map<string, Buffer> {
+  const figs = new Map<string, Buffer>();
+  if (!existsSync(join(outDir, 'sweep.json'))) return figs;
+  for (const f of ['training-insitu.png', 'training-finetune.png']) if (existsSync(join(outDir, f))) figs.set(f, readFileSync(join(outDir, f)));
+  return figs;
 }
 
 /** The grid PNGs of a report written before (outDir holds its sweep.json and results.jsonl), by point identity. */
@@ -541,7 +561,8 @@ function esc(s: string): string {
 }
 
 /** One HTML file: chart.js inlined, data embedded, sample grids as data URIs. */
-function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: Buffer }[], table: string, reference: string): string {
+function html(spec: SweepSpec, charts: Chart[], images: { caption: string; png: Buffer }[], table: string, reference: string, keptFigures: number): string {
+  const img = (g: { caption: string; png: Buffer }) => `<figure><img alt="${esc(g.caption)}" src="data:image/png;base64,${g.png.toString('base64')}"><figcaption>${esc(g.caption)}</figcaption></figure>`;
   const require = createRequire(import.meta.url);
   // The UMD build sits beside the package's main entry (it is not in the package's exports).
   const chartJs = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8');
@@ -555,13 +576,14 @@ function html(spec: SweepSpec, charts: Chart[], grids: { caption: string; png: B
 <html lang="en"><head><meta charset="utf-8"><title>${esc(spec.name)}</title>
 <style>body{font:15px system-ui,sans-serif;margin:2em;max-width:1100px}canvas{margin:1em 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}th{position:sticky;top:0;background:#f4f4f4}
 .points{max-height:32em;overflow:auto;border:1px solid #ccc}
+figure img{display:block;max-width:100%}
 /* Grids at their own pixel size: their titles are drawn at 15 px and must not shrink. */
 .grids img{display:block;margin:.5em 0;max-width:none;image-rendering:pixelated}</style>
 <script>${chartJs}</script></head><body>
 <h1>${esc(spec.name)}</h1><p>${esc(spec.description)}</p>${reference ? `<p>${esc(reference)}</p>` : ''}
-<div id="charts"></div>
+<div id="charts"></div>${images.slice(0, keptFigures).map(img).join('\n')}
 <h2>Points</h2><div class="points"><table>${rows}</table></div>
-<h2>Samples</h2><div class="grids">${grids.map((g) => `<figure><img alt="${esc(g.caption)}" src="data:image/png;base64,${g.png.toString('base64')}"><figcaption>${esc(g.caption)}</figcaption></figure>`).join('\n')}</div>
+<h2>Samples</h2><div class="grids">${images.slice(keptFigures).map(img).join('\n')}</div>
 <script>
 ${CHART_JS_SOURCE}
 const charts = ${data};
