@@ -95,7 +95,8 @@ describe.skipIf(!executable)('committed HTML reports in a real browser', () => {
       // Formatted like the PNGs: one legend entry per series, SI ticks, 1-2-5 on log axes.
       expect(look.legend.filter((t) => !t || /std/.test(t))).toEqual([]);
       expect(look.ticks.filter((t) => /\d[eE][-+]?\d{2,}|\d{6,}/.test(t))).toEqual([]);
-      expect(look.logTicks.filter((t) => !/^[125](0{0,2})?( \S+)?$|^[125]e-?\d+$|^0\.0*[125]$/.test(t))).toEqual([]);
+      const mantissa = (t: string) => Number((parseFloat(t) / 10 ** Math.floor(Math.log10(parseFloat(t)) + 1e-9)).toPrecision(6));
+      expect(look.logTicks.filter((t) => ![1, 2, 5].includes(mantissa(t)))).toEqual([]);
       // The points table scrolls in its own box; grids are drawn at their own size (titles at 15 px).
       expect(look.tableBox).toEqual({ overflow: 'auto', bounded: true });
       expect(look.gridScales.filter((s) => s < 1)).toEqual([]);
