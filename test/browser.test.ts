@@ -29,7 +29,7 @@ if (!executable) {
 
 /** In the page: legend texts, tick labels (all, and of log axes), the points table's box, displayed/natural width of grids. */
 function readability() {
-  type C = { legend?: { legendItems?: { text: string }[] }; scales: Record<string, { type: string; ticks: { label: string | string[] }[] }> };
+  type C = { legend?: { legendItems?: { text: string }[] }; scales: Record<string, { type: string; ticks: { label: string | string[] }[]; options: { title?: { text?: string } } }> };
   const charts = Object.values((globalThis as unknown as { Chart: { instances: Record<string, C> } }).Chart.instances);
   const labels = (log: boolean) => charts.flatMap((c) => Object.values(c.scales).filter((s) => (s.type === 'logarithmic') === log || !log).flatMap((s) => s.ticks.map((t) => String(t.label)).filter(Boolean)));
   const box = document.querySelector('.points');
@@ -38,6 +38,8 @@ function readability() {
     legend: charts.flatMap((c) => (c.legend?.legendItems ?? []).map((i) => i.text)),
     ticks: labels(false),
     logTicks: labels(true),
+    // Ticks of axes in an SI unit ("(s)", "(J)" in the title) carry prefixes: "30 ns", never 3e-8.
+    siTicks: charts.flatMap((c) => Object.values(c.scales).filter((s) => /\((s|J|F|S|V|A|W)\)/.test(s.options.title?.text ?? '')).flatMap((s) => s.ticks.map((t) => String(t.label)))),
     tableBox: { overflow: st?.overflowY ?? 'none', bounded: Boolean(st && st.maxHeight !== 'none') },
     gridScales: [...document.querySelectorAll('.grids img')].map((i) => (i as HTMLImageElement).clientWidth / (i as HTMLImageElement).naturalWidth),
   };
@@ -95,6 +97,7 @@ describe.skipIf(!executable)('committed HTML reports in a real browser', () => {
       // Formatted like the PNGs: one legend entry per series, SI ticks, 1-2-5 on log axes.
       expect(look.legend.filter((t) => !t || /std/.test(t))).toEqual([]);
       expect(look.ticks.filter((t) => /\d[eE][-+]?\d{2,}|\d{6,}/.test(t))).toEqual([]);
+      expect(look.siTicks.filter((t) => /\d[eE][-+]?\d/.test(t))).toEqual([]);
       const mantissa = (t: string) => Number((parseFloat(t) / 10 ** Math.floor(Math.log10(parseFloat(t)) + 1e-9)).toPrecision(6));
       expect(look.logTicks.filter((t) => ![1, 2, 5].includes(mantissa(t)))).toEqual([]);
       // The points table scrolls in its own box; grids are drawn at their own size (titles at 15 px).

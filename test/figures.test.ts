@@ -134,6 +134,7 @@ describe('chart formatting shared by the PNGs and index.html', () => {
     expect(siTick(0.25, '')).toBe('0.25');
     expect(axisUnit('energy per generated sample (J)')).toBe('J');
     expect(axisUnit('t1 (generation horizon, flow time)')).toBe('');
+    expect(axisUnit('transient.t_free (s), with measure.window linked')).toBe('s');
     const log = tickFormat('J', true);
     expect([1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 1e-8].map(log)).toEqual(['1 nJ', '2 nJ', '', '5 nJ', '', '10 nJ']);
     expect(tickFormat('s', false)(3.0000000000000004e-8)).toBe('30 ns');

@@ -48,10 +48,10 @@ export function siTick(v: number, unit: string): string {
   return `${Number((v / 10 ** (3 * e)).toPrecision(3))} ${prefixes[e + 5]}${unit}`;
 }
 
-/** The SI unit named at the end of an axis title ("energy (J)" gives "J"), or "" for none. */
+/** The SI unit an axis title names in parentheses ("energy (J)", "t_free (s), with window linked"), or "" for none. */
 export function axisUnit(label: string): string {
-  const m = /\(([A-Za-z]+)\)\s*$/.exec(label);
-  return m && ['s', 'J', 'F', 'S', 'V', 'A', 'W', 'Ohm', 'Hz', 'm'].includes(m[1]) ? m[1] : '';
+  const units = [...label.matchAll(/\(([A-Za-z]+)\)/g)].map((m) => m[1]);
+  return units.find((u) => ['s', 'J', 'F', 'S', 'V', 'A', 'W', 'Ohm', 'Hz', 'm'].includes(u)) ?? '';
 }
 
 /** Tick labels: SI-prefixed; on log axes only 1, 2 and 5 times a power of ten (chart.js labels every minor tick). */
