@@ -578,12 +578,12 @@ function html(spec: SweepSpec, charts: Chart[], images: { caption: string; png: 
 .points{max-height:32em;overflow:auto;border:1px solid #ccc}
 figure img{display:block;max-width:100%}
 /* Grids at their own pixel size: their titles are drawn at 15 px and must not shrink. */
-.grids img{display:block;margin:.5em 0;max-width:none;image-rendering:pixelated}</style>
+.grids{display:flex;flex-wrap:wrap;gap:1em}.grids figure{margin:0}.grids img{display:block;max-width:none;image-rendering:pixelated}</style>
 <script>${chartJs}</script></head><body>
 <h1>${esc(spec.name)}</h1><p>${esc(spec.description)}</p>${reference ? `<p>${esc(reference)}</p>` : ''}
 <div id="charts"></div>${images.slice(0, keptFigures).map(img).join('\n')}
 <h2>Points</h2><div class="points"><table>${rows}</table></div>
-<h2>Samples</h2><div class="grids">${images.slice(keptFigures).map(img).join('\n')}</div>
+<h2>Samples</h2><div class="grids">${images.slice(keptFigures).map((g) => `<figure><img alt="${esc(g.caption)}" title="${esc(g.caption)}" src="data:image/png;base64,${g.png.toString('base64')}"></figure>`).join('\n')}</div>
 <script>
 ${CHART_JS_SOURCE}
 const charts = ${data};
