@@ -547,7 +547,9 @@ function summaryTables(rows: SweepResult[], spec: SweepSpec, fields: string[], a
           return v.length > 1 ? `${st.mean.toFixed(dig)} +- ${st.std.toFixed(dig)}` : st.mean.toFixed(dig);
         };
         const title = `${action}: ${q.label}${g ? `, ${g}` : ''}`;
-        const head = `| ${f0.split('+')[0]}${f1 ? ` \\ ${f1.split('+')[0]}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean +- std over chips')).join(' | ')} |`;
+        // An ablation's linked cases are named by what they change, not by their first field.
+        const name = (f: string) => ((axes.get(f) as Axis).categories && f.includes('+') ? 'case' : f.split('+')[0]);
+        const head = `| ${name(f0)}${f1 ? ` \\ ${name(f1)}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean +- std over chips')).join(' | ')} |`;
         const lines = rowVals.map((a) => `| ${shown(f0, a)} | ${colVals.map((b) => cell(a, b)).join(' | ')} |`);
         out.push(`**${title}**\n\n${head}\n|${'---|'.repeat(colVals.length + 1)}\n${lines.join('\n')}\n`);
       }
