@@ -17,6 +17,7 @@ import { LocalEngine } from '../src/solvers/engine.js';
 import { DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
 import { initParams } from '../src/learning/init.js';
 import { PAPER_DIMS } from '../src/circuit/params.js';
+import { defaultReportDir } from '../src/cli/commands/report.js';
 
 const CLI = packagePath('dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'gradep-sweep-'));
@@ -152,9 +153,14 @@ describe('gradep sweep', () => {
     }
     // The exact gradient does not depend on the chip or t_free: one cache entry serves both.
     expect(readdirSync(join(doc.out, 'exact-grad-cache'))).toHaveLength(1);
-    const rep = join(dir, 'fg-report');
-    const rr = gradep('report', doc.out, '--out', rep, '--json');
+    // A quick sweep's report defaults to runs/reports/, out of the committed reports/ tree.
+    const rep = join(dir, 'runs', 'reports', 'fg-quick');
+    const rr = gradep('report', doc.out, '--json');
     expect(rr.status, rr.stderr).toBe(0);
+    expect(JSON.parse(rr.stdout).out).toBe(rep);
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+    expect(defaultReportDir({ name: 'fg', quick: false })).toBe(join('reports', 'fg'));
+    expect(defaultReportDir({ name: 'fg-quick' })).toBe(join('runs', 'reports', 'fg-quick')); // sweep.json from before spec.quick
     const files: string[] = JSON.parse(rr.stdout).files;
     for (const name of ['fd-vs-transient_t_free.png', 'grad_cosine-vs-transient_t_free.png', 'training-finetune.png']) expect(files.some((x) => x.endsWith(name)), name).toBe(true);
     expect(files.some((x) => x.endsWith('final_flow_mse-vs-transient_t_free.png'))).toBe(true);
@@ -399,6 +405,18 @@ describe('the flagship sweeps', () => {
   const flagships = readdirSync(packagePath('experiments')).filter((f) => f.endsWith('.json'));
   it('are all here', () => {
     expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json']));
+  });
+  // A quick budget must still mean something: samples generated over the full horizon (t1 = 0.1
+  // is 11 Euler steps from noise) and a line, not a dot, per chart.
+  it('have quick budgets that sample at t1 >= 1 and sweep the first field over two or more values', () => {
+    for (const f of flagships) {
+      const s = loadSweep(packagePath('experiments', f), { quick: true });
+      const pts = sweepPoints(s, f);
+      for (const p of pts) if (p.action !== 'gradient') expect(p.t1, `${f} #${p.index}`).toBeGreaterThanOrEqual(1);
+      const first = Object.keys(s.vary)[0];
+      const values = new Set(s.vary[first].map((v) => JSON.stringify(Array.isArray(v) ? v[0] : v)));
+      expect(values.size, `${f}: ${first}`).toBeGreaterThanOrEqual(2);
+    }
   });
   for (const f of flagships) {
     it(`${f} runs with --quick and reports`, () => {
