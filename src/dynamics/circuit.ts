@@ -105,6 +105,49 @@ export class CircuitModel {
     this.ph = ph;
   }
 
+  /**
+   * Length of one sample's integration state: the N node voltages first, then any auxiliary
+   * states the model adds (none yet). Solvers size their buffers by it; callers see nodes only.
+   */
+  get nState(): number {
+    return this.N;
+  }
+
+  /** Initialise the auxiliary states y[N..nState) of sample b from its node voltages (none yet). */
+  initAux(_b: number, _y: Float64Array): void {}
+
+  /**
+   * The linear decay rate a_n (1/s) of every state in the current phase, constant within it:
+   * drift_n = -a_n y_n + (the rest). Leak, spring and nudge elements of a node:
+   * a_x = (G_L + G_s + beta kappa G_unit g) / C, a_h = G_L / C; 0 for a clamped x.
+   * Exponential integrators treat this part exactly.
+   */
+  linearRates(out: Float64Array): void {
+    const { nx } = this.d;
+    const chip = this.chip;
+    const ph = this.ph as Phase;
+    for (let n = 0; n < this.N; n++) out[n] = chip.GL[n] * this.invC[n];
+    for (let j = 0; j < nx; j++) {
+      if (ph.clampX) out[j] = 0;
+      else out[j] += (chip.gSpring[j] + ph.betaKappa * this.gUnit * chip.nudgeGain[j]) * this.invC[j];
+    }
+  }
+
+  /** Noise amplitude of every state of sample b at state y (state units per sqrt(s), Ito). Additive today. */
+  noiseAt(_b: number, _y: Float64Array, out: Float64Array): void {
+    out.set(this.sigma);
+  }
+
+  /** True when noiseAt does not depend on the state (additive noise). */
+  get additiveNoise(): boolean {
+    return true;
+  }
+
+  /** True when the float32 wasm chip kernel implements every effect of this model. */
+  get kernelSupported(): boolean {
+    return true;
+  }
+
   /** du/dt of sample b (state y[0..N)) into out[0..N). No allocation. */
   drift(b: number, y: Float64Array, out: Float64Array, yo = 0, oo = 0): void {
     const { nx, n1, n2 } = this.d;

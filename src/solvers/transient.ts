@@ -41,14 +41,15 @@ interface Totals {
 /** Sample b with odex: the energy integral rides along as one more state component, dE/dt = P(y). */
 function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float64Array, o: TransientOptions, tot: Totals, trace: Float64Array[][] | undefined): void {
   const N = model.N;
+  const M = model.nState;
   const sys = {
-    n: N + 1,
+    n: M + 1,
     rhs: (_t: number, z: Float64Array, dz: Float64Array) => {
       model.drift(b, z, dz);
-      dz[N] = model.power(b, z);
+      dz[M] = model.power(b, z);
     },
   };
-  const z0 = new Float64Array(N + 1);
+  const z0 = new Float64Array(M + 1);
   z0.set(y);
   // The measurement window is sampled from the dense output at 32 points.
   const nUser = o.traceTimes?.length ?? 0;
@@ -57,8 +58,8 @@ function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float6
   const r = integrateOde(sys, z0, 0, o.duration, { rtol: o.rtol, atol: o.atol, settleTol: o.settleTol, traceTimes: times.length ? times : undefined });
   tot.steps += r.steps;
   tot.evals += r.evaluations;
-  tot.energy += r.y[N];
-  y.set(r.y.subarray(0, N));
+  tot.energy += r.y[M];
+  y.set(r.y.subarray(0, M));
   if (win.length && r.trace) {
     acc.fill(0);
     for (let k = nUser; k < times.length; k++) for (let i = 0; i < N; i++) acc[i] += r.trace.y[k][i] / win.length;
@@ -73,7 +74,7 @@ function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float6
 /** Sample b with fixed steps (Euler, Euler-Maruyama or Heun), its own thermal noise stream. */
 function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: Float64Array, o: TransientOptions, sigma: Float64Array, tot: Totals, trace: Float64Array[][] | undefined): void {
   const N = model.N;
-  const sys = { n: N, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma };
+  const sys = { n: model.nState, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma };
   const stepper = new SdeStepper(sys, o.solver === 'heun' ? 'heun' : 'euler_maruyama', new Rng(o.seed, 'thermal', ...o.stream, b));
   const n = Math.max(1, Math.round(o.duration / o.dt));
   const dt = o.duration / n;
@@ -84,14 +85,14 @@ function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: F
   for (let k = 0; k < n; k++) {
     const t = k * dt;
     if (trace && o.traceTimes) {
-      while (nextTrace < o.traceTimes.length && o.traceTimes[nextTrace] <= t + 1e-12 * dt) trace[nextTrace++].push(y.slice());
+      while (nextTrace < o.traceTimes.length && o.traceTimes[nextTrace] <= t + 1e-12 * dt) trace[nextTrace++].push(y.slice(0, N));
     }
     // Left-point rule for the dissipated energy.
     tot.energy += model.power(b, y) * dt;
     stepper.step(t, y, dt);
     if (k >= n - nw) for (let i = 0; i < N; i++) acc[i] += y[i];
   }
-  if (trace && o.traceTimes) while (nextTrace < o.traceTimes.length) trace[nextTrace++].push(y.slice());
+  if (trace && o.traceTimes) while (nextTrace < o.traceTimes.length) trace[nextTrace++].push(y.slice(0, N));
   if (nw > 0) for (let i = 0; i < N; i++) acc[i] /= nw;
   else acc.set(y);
   tot.steps += n;
@@ -105,17 +106,22 @@ function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: F
 export function relaxTransient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, from: number, to: number, avg: Float64Array = s): TransientStats {
   model.setPhase(ph);
   const N = model.N;
-  const y = new Float64Array(N);
+  // Nodes first, then the model's auxiliary states (initialised from the nodes per sample).
+  const y = new Float64Array(model.nState);
   const acc = new Float64Array(N);
   const tot: Totals = { steps: 0, evals: 0, energy: 0, settleMax: null, settleSum: 0 };
   const trace: Float64Array[][] | undefined = o.traceTimes ? o.traceTimes.map(() => []) : undefined;
   // A clamped x is held by its voltage source: no drift and no thermal noise on it.
-  const sigma = o.solver === 'euler' ? new Float64Array(N) : ph.clampX ? model.sigma.map((v, n) => (n < model.d.nx ? 0 : v)) : model.sigma;
+  const M = model.nState;
+  const sig = new Float64Array(M);
+  sig.set(model.sigma);
+  const sigma = o.solver === 'euler' ? new Float64Array(M) : ph.clampX ? sig.map((v, n) => (n < model.d.nx ? 0 : v)) : sig;
   for (let b = from; b < to; b++) {
     y.set(s.subarray(b * N, (b + 1) * N));
+    model.initAux(b, y);
     if (o.solver === 'odex') odexSample(model, b, y, acc, o, tot, trace);
     else fixedStepSample(model, b, y, acc, o, sigma, tot, trace);
-    s.set(y, b * N);
+    s.set(y.subarray(0, N), b * N);
     avg.set(acc, b * N);
   }
   const ns = to - from;

@@ -364,7 +364,8 @@ export class WasmEngine implements RelaxEngine {
    * float64 engine.
    */
   transient(model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, avg: Float64Array): Promise<TransientStats> {
-    if (o.solver === 'odex' || o.traceTimes) {
+    // Effects the float32 kernel does not implement run on the float64 engine too.
+    if (o.solver === 'odex' || o.traceTimes || !model.kernelSupported) {
       this.f64Engine ??= new WorkerEngine(this.threads);
       return this.f64Engine.transient(model, s, ph, o, avg);
     }
