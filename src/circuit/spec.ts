@@ -168,6 +168,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         flop_mult: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 3.7e-12, doc: 'digital update: energy of a 32-bit float multiply (Horowitz, ISSCC 2014, 45 nm: 3.7 pJ)' },
         sram_access: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 5e-12, doc: 'digital update: energy of a 32-bit access to an 8 KB SRAM (Horowitz, ISSCC 2014, 45 nm: 10 pJ per 64 bits)' },
         dram_access: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 640e-12, doc: 'digital update: energy of a 32-bit DRAM access (Horowitz, ISSCC 2014: 1.3-2.6 nJ per 64 bits; 640 pJ per 32 bits as Han et al., EIE, ISCA 2016, Table I quote it)' },
+        reads_per_mac: { kind: 'number', unit: '', min: 0, max: 4, default: 2, doc: 'SRAM operand reads per multiply-accumulate of the digital local update; assumption: 2 = each MAC reads both operands (no reuse), an r x r register tile of accumulators reads 2/r' },
         state_memory: { kind: 'enum', values: ['sram', 'dram'], default: 'sram', doc: 'where the digital weights, Adam moments and EMA live (their accesses cost sram_access or dram_access)' },
         digital_rate: { kind: 'number', unit: '', gt: 0, max: 1e18, default: 1e11, doc: 'digital update throughput in FLOP/s; assumption: 100 FLOPs per cycle at 1 GHz' },
         cell_area: { kind: 'number', unit: '', gt: 0, max: 1e4, default: 12, doc: 'area of one device in F^2; assumption: a 1T1R cell of about 12 F^2' },
@@ -220,6 +221,7 @@ export interface CostSpec {
   flop_mult: number;
   sram_access: number;
   dram_access: number;
+  reads_per_mac: number;
   state_memory: 'sram' | 'dram';
   digital_rate: number;
   cell_area: number;

@@ -84,15 +84,16 @@ export function deviceCount(d: Dims, arrays = 1): number {
  * The digital local update of one step: mean_b [dE/dtheta(s+) - dE/dtheta(s-)] / (2 beta) from
  * the measured nudged states. Each weight product rho_i x_j is one multiply-add per sample and
  * phase (2B of them), each bias gradient one add; rho of the measured hidden states is evaluated
- * digitally; the accumulator stays in a register while each MAC reads its two operands from SRAM,
- * and each gradient entry is written once. The final 1/(2 beta B) scale is one multiply per entry.
+ * digitally (half adds, half multiplies). SRAM: the 2B N measured values are written once, each
+ * MAC reads `readsPerMac` operands (2 without reuse), each gradient entry is written once. The
+ * final 1/(2 beta B) scale is one multiply per entry.
  */
-export function localUpdateCount(d: Dims, B: number): DigitalCount {
+export function localUpdateCount(d: Dims, B: number, readsPerMac = 2): DigitalCount {
   const P = paramCount(d);
   const Pw = weightCount(d);
   const N = stateSize(d);
   const rho = (2 * B * (d.n1 + d.n2) * RHO_FLOPS) / 2;
-  return { adds: 2 * B * P + rho, mults: 2 * B * Pw + P + rho, sram: 4 * B * Pw + 2 * B * N + P, state: 0 };
+  return { adds: 2 * B * P + rho, mults: 2 * B * Pw + P + rho, sram: readsPerMac * 2 * B * Pw + 2 * B * N + P, state: 0 };
 }
 
 /**
@@ -131,7 +132,8 @@ export function sampleFlops(d: Dims, k: number, T: number, mode: CostMode = 'spr
  * phase and x_target before the nudged phases (held for both); each of the three phases ends
  * with a read of all N nodes; every device is rewritten before the step. Generation
  * (src/flow/sample-chip.ts): per evaluation the DACs set x, one free phase of transient.t_free,
- * and the read-out converts nx values (the visible nodes, or the clamp currents in energy_gd).
+ * and the read-out converts nx values (the visible nodes, or the clamp currents in energy_gd);
+ * the digital Euler step x <- x + dt v is 2 adds and 2 multiplies per value, x kept in registers.
  */
 export function countOps(spec: CircuitSpec, d: Dims, B: number, o: CountOptions = {}): OpCounts {
   const arrays = o.arrays ?? 1;
@@ -157,10 +159,10 @@ export function countOps(spec: CircuitSpec, d: Dims, B: number, o: CountOptions 
         { phase: 'minus', runs: B, duration: t_nudge, adc: N, dac: 0 },
       ],
       programPulses: devices * pulsesPerWrite,
-      local: localUpdateCount(d, B),
+      local: localUpdateCount(d, B, spec.cost.reads_per_mac),
       optimizer: optimizerCount(d),
     },
-    sample: { evaluations: k, analogue: [{ phase: 'eval', runs: k, duration: t_free, adc: d.nx, dac: d.nx }], euler: { adds: 2 * k * d.nx, mults: 2 * k * d.nx, sram: 3 * k * d.nx, state: 0 } },
+    sample: { evaluations: k, analogue: [{ phase: 'eval', runs: k, duration: t_free, adc: d.nx, dac: d.nx }], euler: { adds: 2 * k * d.nx, mults: 2 * k * d.nx, sram: 0, state: 0 } },
     transferPulses: devices * pulsesPerWrite,
     baseline: { stepsPerPhase: T, relaxStepFlops: relaxStepFlops(d), stepFlops: trainingStepFlops(d, B, T), sampleFlops: sampleFlops(d, k, T, o.mode) },
   };
