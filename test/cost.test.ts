@@ -14,6 +14,8 @@ import { insituEstimator } from '../src/learning/insitu.js';
 import { adcEnergy, costBars, costBreakdown, countOps, dacEnergy, deviceCount, digitalBaseline, localUpdateCount, optimizerCount, relaxStepFlops, sampleFlops, trainingStepFlops } from '../src/metrics/cost.js';
 import { loadSweep, recordedKeys, sweepPoints } from '../src/experiments/sweep/index.js';
 import { LocalEngine } from '../src/solvers/engine.js';
+import { identityChanges } from '../src/experiments/resume.js';
+import type { Checkpoint } from '../src/learning/checkpoint.js';
 import { packagePath } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -157,6 +159,12 @@ describe('peripheral terms at zero', () => {
     // The analogue time is today's physical time: per sample of the step, and per generated sample.
     expect(b.step.terms[0].seconds).toBeCloseTo(B * r.physical!.time, 20);
     expect(b.sample.terms[0].seconds).toBeCloseTo(g.timePerSample, 20);
+  });
+
+  it('the cost section is not part of a run\'s resume identity', () => {
+    const ck = { circuit: tinyChip(), seeds: { chip: 0 }, engine: 'js' } as unknown as Checkpoint;
+    expect(identityChanges(ck, { circuit: tinyChip({ program_parallel: 128, adc_walden: '2 fJ' }), chip: 0, engine: 'js' })).toEqual([]);
+    expect(identityChanges(ck, { circuit: { ...tinyChip(), dac: { bits: 7, v_range: 0.5 } }, chip: 0, engine: 'js' }).map((c) => c.field)).toEqual(['circuit.dac.bits']);
   });
 
   it('the cost section leaves sweep point keys unchanged (committed results stay valid)', () => {
