@@ -43,6 +43,21 @@ export { generateAnalogue, type AnalogueOptions } from './flow/analogue.js';
 
 // Metrics: sample quality against the data, with reference rows.
 export { evaluateSamples, referenceRows, type QualityMetrics, type QualityOptions } from './metrics/quality.js';
+// The cost model (docs/energy.md): counts, energy and time per term, the digital baseline.
+export {
+  adcEnergy,
+  costBars,
+  costBreakdown,
+  countOps,
+  dacEnergy,
+  deviceCount,
+  digitalBaseline,
+  type CostBreakdown,
+  type CostTerm,
+  type MeasuredResistive,
+  type OpCounts,
+} from './metrics/cost.js';
+export type { CostSpec } from './circuit/spec.js';
 
 // Experiments and reports: sweeps over circuit fields, and their figures.
 export { collectSweep, loadSweep, parseShard, readResults, runSweep, sweepPoints, type SweepPoint, type SweepResult, type SweepSpec } from './experiments/sweep/index.js';

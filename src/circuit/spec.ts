@@ -144,6 +144,42 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         eta: { kind: 'number', unit: '', gt: 0, max: 1, default: 1, doc: 'equilibrium: step of the preconditioned map g(s) = s - eta P grad F' },
       },
     },
+    cost: {
+      kind: 'object',
+      doc: 'energy, time and area of the chip around the resistive network and of the digital baseline (gradep cost; docs/energy.md). Read only by the cost model: no simulated number depends on it',
+      fields: {
+        adc_fom: { kind: 'enum', values: ['walden', 'schreier'], default: 'walden', doc: 'ADC energy model: walden E = adc_walden 2^ENOB per conversion; schreier E = 10^((SNDR - adc_schreier)/10) / 2 with SNDR = 6.02 ENOB + 1.76 dB (B. Murmann, ADC Performance Survey 1997-2024, Stanford, defines both)' },
+        adc_walden: { kind: 'number', unit: 'J', min: 0, max: 1e-9, default: 5e-15, doc: 'ADC Walden figure of merit P / (2^ENOB f_s) per conversion step; 5 fJ is a good SAR ADC, the best Nyquist ADCs of the Murmann survey reach about 1 fJ' },
+        adc_schreier: { kind: 'number', unit: '', min: 100, max: 200, default: 180, doc: 'ADC Schreier figure of merit SNDR + 10 log10(f_s / (2 P)) in dB (adc_fom = schreier); the best designs of the Murmann survey reach about 185 dB' },
+        adc_enob: { kind: 'number', unit: '', min: 0, max: 32, default: 0, doc: 'effective bits of the ADC for its energy; 0 = measure.adc_bits (an ideal 0-bit ADC then costs nothing)' },
+        adc_rate: { kind: 'number', unit: 'Hz', gt: 0, max: 1e12, default: 100e6, doc: 'conversions per second of one ADC; assumption: a 100 MS/s SAR ADC' },
+        adc_count: { kind: 'number', unit: '', integer: true, min: 0, max: 1e6, default: 0, doc: 'ADCs on the chip, shared by the sensed lines in turn; 0 = one per sensed line (all read at once)' },
+        dac_walden: { kind: 'number', unit: 'J', min: 0, max: 1e-9, default: 5e-15, doc: 'DAC energy per conversion step: E = dac_walden 2^dac.bits per conversion (0 bits: nothing); assumption: taken equal to the ADC figure, the Murmann survey covers ADCs only' },
+        dac_rate: { kind: 'number', unit: 'Hz', gt: 0, max: 1e12, default: 100e6, doc: 'updates per second of a DAC (one per driven line: spring and nudge sources); assumption' },
+        program_pulse_energy: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 10e-12, doc: 'energy of one programming pulse on one device; 10 pJ is the order of ReRAM SET/RESET pulses (H.-S. P. Wong et al., Metal-oxide RRAM, Proc. IEEE 100, 1951 (2012): pJ-scale switching energies)' },
+        program_pulse_time: { kind: 'number', unit: 's', gt: 0, max: 1, default: 50e-9, doc: 'duration of one programming pulse; 50 ns as the programming pulses of Yao et al., Nature 577, 641 (2020)' },
+        program_pulses: { kind: 'number', unit: '', integer: true, min: 1, max: 1e6, default: 1, doc: 'pulses per device write: 1 = a blind write; a write-verify loop needs its mean iteration count' },
+        program_parallel: { kind: 'number', unit: '', integer: true, min: 1, max: 1e9, default: 1, doc: 'devices written at once (1 = one at a time; a row with per-column drivers writes a row at once)' },
+        amp_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 10e-6, doc: 'static power of the amplifier of one sensed line (one per node) during the analogue phases; assumption: a low-power OTA at 10 uA from 1 V' },
+        activation_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 1e-6, doc: 'static power of one activation element rho (one per hidden node); assumption: a differential pair biased at 1 uA from 1 V' },
+        multiplier_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 1e-6, doc: 'static power of one multiplier element rho\'(h) a (one per hidden node); assumption: a Gilbert cell biased at 1 uA from 1 V' },
+        bias_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 0.1e-6, doc: 'static power of one bias current source (one per node: bx, b0, b1); assumption: 100 nA from 1 V' },
+        flop_add: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 0.9e-12, doc: 'digital update: energy of a 32-bit float add (M. Horowitz, Computing\'s energy problem, ISSCC 2014, 45 nm table: 0.9 pJ)' },
+        flop_mult: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 3.7e-12, doc: 'digital update: energy of a 32-bit float multiply (Horowitz, ISSCC 2014, 45 nm: 3.7 pJ)' },
+        sram_access: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 5e-12, doc: 'digital update: energy of a 32-bit access to an 8 KB SRAM (Horowitz, ISSCC 2014, 45 nm: 10 pJ per 64 bits)' },
+        dram_access: { kind: 'number', unit: 'J', min: 0, max: 1e-6, default: 640e-12, doc: 'digital update: energy of a 32-bit DRAM access (Horowitz, ISSCC 2014: 1.3-2.6 nJ per 64 bits; 640 pJ per 32 bits as Han et al., EIE, ISCA 2016, Table I quote it)' },
+        reads_per_mac: { kind: 'number', unit: '', min: 0, max: 4, default: 2, doc: 'SRAM operand reads per multiply-accumulate of the digital local update; assumption: 2 = each MAC reads both operands (no reuse), an r x r register tile of accumulators reads 2/r' },
+        state_memory: { kind: 'enum', values: ['sram', 'dram'], default: 'sram', doc: 'where the digital weights, Adam moments and EMA live (their accesses cost sram_access or dram_access)' },
+        digital_rate: { kind: 'number', unit: '', gt: 0, max: 1e18, default: 1e11, doc: 'digital update throughput in FLOP/s; assumption: 100 FLOPs per cycle at 1 GHz' },
+        cell_area: { kind: 'number', unit: '', gt: 0, max: 1e4, default: 12, doc: 'area of one device in F^2; assumption: a 1T1R cell of about 12 F^2' },
+        feature_size: { kind: 'number', unit: 'm', gt: 0, max: 1e-5, default: 45e-9, doc: 'process feature size F (45 nm, the node of the Horowitz energies)' },
+        periphery_area: { kind: 'number', unit: 'm^2', min: 0, max: 1, default: 1000e-12, doc: 'periphery area per sensed line (amplifier, share of an ADC, activation and multiplier); assumption: 1000 um^2' },
+        gpu_power: { kind: 'number', unit: 'W', gt: 0, max: 1e5, default: 400, doc: 'digital baseline GPU power: NVIDIA A100 SXM maximum (TDP) 400 W (A100 datasheet)' },
+        gpu_flops: { kind: 'number', unit: '', gt: 0, max: 1e18, default: 19.5e12, doc: 'digital baseline GPU peak FP32 throughput (non-tensor) in FLOP/s: A100 19.5 TFLOP/s (A100 datasheet)' },
+        gpu_utilisation: { kind: 'number', unit: '', gt: 0, max: 1, default: 1, doc: 'fraction of gpu_flops the baseline reaches; 1 = peak, a lower bound on GPU time and energy (the paper anchor, 2000 steps in about 1 h on one A100, implies far less)' },
+        cpu_power: { kind: 'number', unit: 'W', gt: 0, max: 1e4, default: 65, doc: 'package power of this CPU while gradep cost measures the digital step and sample; assumption: a 65 W desktop TDP' },
+      },
+    },
   },
 };
 
@@ -160,6 +196,41 @@ export interface DeviceSpec {
   noise: { temperature: number; excess: number };
   measure: { window: number; adc_bits: number; adc_range: number; read_noise_std: number };
   program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number };
+  cost: CostSpec;
+}
+
+/** The `cost` section: energy, time and area figures of the cost model (src/metrics/cost.ts). */
+export interface CostSpec {
+  adc_fom: 'walden' | 'schreier';
+  adc_walden: number;
+  adc_schreier: number;
+  adc_enob: number;
+  adc_rate: number;
+  adc_count: number;
+  dac_walden: number;
+  dac_rate: number;
+  program_pulse_energy: number;
+  program_pulse_time: number;
+  program_pulses: number;
+  program_parallel: number;
+  amp_power: number;
+  activation_power: number;
+  multiplier_power: number;
+  bias_power: number;
+  flop_add: number;
+  flop_mult: number;
+  sram_access: number;
+  dram_access: number;
+  reads_per_mac: number;
+  state_memory: 'sram' | 'dram';
+  digital_rate: number;
+  cell_area: number;
+  feature_size: number;
+  periphery_area: number;
+  gpu_power: number;
+  gpu_flops: number;
+  gpu_utilisation: number;
+  cpu_power: number;
 }
 
 /** How it is simulated: the transient and ideal-relaxation settings (the analyses). */

@@ -2,6 +2,7 @@
 import { Command, Help, Option } from 'commander';
 import * as bench from './commands/bench.js';
 import * as circuit from './commands/circuit.js';
+import * as cost from './commands/cost.js';
 import * as demo from './commands/demo.js';
 import * as evalCmd from './commands/eval.js';
 import * as evaluator from './commands/evaluator.js';
@@ -17,7 +18,7 @@ import * as velocity from './commands/velocity.js';
 import { intIn } from './io.js';
 
 /** In registration order, which is the order of the top-level help. */
-const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, sweep, report, bench, evalCmd, evaluator, circuit];
+const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, sweep, report, bench, evalCmd, evaluator, circuit, cost];
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -19,11 +19,13 @@ type Change = OverrideRecord['fields'][number];
 
 /** Documentation fields: renaming or re-describing a circuit does not change the experiment. */
 const DOC_FIELDS = new Set(['format', 'name', 'description', 'source']);
+/** The cost model's figures: no simulated number depends on them (docs/energy.md). */
+const COST_FIELDS = new Set(['cost']);
 
 function diff(a: unknown, b: unknown, path: string, out: Change[]): void {
   const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   if (obj(a) && obj(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (path !== 'circuit' || !DOC_FIELDS.has(k)) diff(a[k], b[k], `${path}.${k}`, out);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (path !== 'circuit' || !(DOC_FIELDS.has(k) || COST_FIELDS.has(k))) diff(a[k], b[k], `${path}.${k}`, out);
   } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ field: path, was: a ?? null, now: b ?? null });
 }
 

@@ -57,7 +57,9 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 
 /** What a point's result depends on, per action: its key is a hash of this. */
 function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
-  const id = actionIdentity(spec, circuit, action, chip_seed, t1, gen, ck);
+  // The cost section changes no simulated number, so it stays out of the key (existing results stay valid).
+  const { cost: _cost, ...simulated } = circuit;
+  const id = actionIdentity(spec, simulated as CircuitSpec, action, chip_seed, t1, gen, ck);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
 }
