@@ -23,6 +23,7 @@ import { DivergedError, GradepError } from '../util/errors.js';
 import { firstNonFinite } from '../util/json.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
+import { pulsedTrainer } from '../chip/pulsed.js';
 
 /** The paper's optimisation recipe (arXiv 2604.08150, digits experiment); CLI flags override. */
 export const PAPER_RECIPE = {
@@ -69,6 +70,8 @@ export interface StepRow extends EstimateColumns {
   step: number;
   grad_norm: number;
   seconds: number;
+  /** program.update = "pulsed": pulses applied to the devices this step. */
+  pulses?: number;
 }
 
 export type TrainEvent =
@@ -213,6 +216,8 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
   const t0 = performance.now();
   onEvent({ type: 'start', fromStep: ck.step, steps: o.steps, batch: o.batch, threads: engine.threads });
   const p: Params = ck.params;
+  // program.update = "pulsed" (in situ only): the devices hold the weights; the optimizer's step reaches them as pulses.
+  const pulsed = sim.method === 'transient' && o.circuit.program.update === 'pulsed' ? pulsedTrainer(o.circuit, d, o.chipSeed ?? o.seed, o.seed, p) : null;
   const prefetch = new BatchPrefetcher(data.images, data.n, d.nx, o.batch, o.pairing, o.seed);
   try {
     while (ck.step < o.steps) {
@@ -228,7 +233,9 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
         throw new DivergedError(`step ${ck.step + 1}: ${bad} (the relaxation diverged); ${kept}`);
       }
       row.grad_norm = clipGradNorm(r.grads, adam.clip);
+      const before = pulsed ? cloneParams(p) : null;
       adamStep(p, r.grads, ck.optimizer, adam);
+      if (pulsed && before) row.pulses = pulsed.apply(before, p, ck.step);
       emaUpdate(ck.ema_params, p, hyper.ema_decay);
       ck.step += 1;
       ck.last = { flow_mse: row.flow_mse };
