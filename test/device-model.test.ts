@@ -12,6 +12,12 @@ import { LocalEngine } from '../src/solvers/engine.js';
 import { packagePath } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
 import { randomParams, randomVectors, TINY } from './helpers/fixtures.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTraining } from '../src/experiments/train.js';
+import { loadCheckpoint } from '../src/learning/checkpoint.js';
+import { tiny, tinyRun } from './helpers/tiny-run.js';
 
 const circuit = (over: Record<string, unknown> = {}): CircuitSpec => validateCircuit({ format: 'gradep-circuit/1', ...over }, 'test.json');
 const meanStd = (a: ArrayLike<number>) => {
@@ -305,4 +311,20 @@ describe('pulsed updates', () => {
     expect(Math.abs(s.mean - 1)).toBeLessThan(0.01);
     expect(Math.abs(s.std - Math.sqrt(0.3 ** 2 + 0.01 ** 2 * 1.09))).toBeLessThan(0.01);
   });
+
+  it('in-situ training with update = pulsed logs pulses and resumes exactly (the device state is the params)', async () => {
+    const c = validateCircuit({ ...tiny, program: { update: 'pulsed', pulsed: { scheme: 'stochastic', dw_min: 0.0005, dw_min_std: 0.5, up_down: 0.1, write_noise_std: 2 } } }, 'pulsed.json');
+    const run = (dir: string, steps: number, resume: boolean) => runTraining({ ...tinyRun(dir, steps, resume, { circuit: c }), relax: 'transient', batch: 2, chipSeed: 3 }, new LocalEngine());
+    const a = mkdtempSync(join(tmpdir(), 'gradep-pulsed-'));
+    const b = mkdtempSync(join(tmpdir(), 'gradep-pulsed-'));
+    await run(a, 2, false);
+    await run(b, 1, false);
+    await run(b, 2, true);
+    const pa = loadCheckpoint(join(a, 'checkpoint.json')).params;
+    const pb = loadCheckpoint(join(b, 'checkpoint.json')).params;
+    expect(pb.W0).toEqual(pa.W0);
+    expect(pb.W1).toEqual(pa.W1);
+    const rows = readFileSync(join(a, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pulses: number });
+    expect(rows.map((r) => r.pulses > 0)).toEqual([true, true]);
+  }, 120_000);
 });
