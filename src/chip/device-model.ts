@@ -8,9 +8,11 @@
  *           optional global drift compensation (aihwkit GlobalDriftCompensation).
  *   reram:  the simple write plus relaxation after programming and short-term read noise.
  * A write goes through `deviceWriter` (one device at a time, called by programWeights), a read
- * through `deviceReader` (whole arrays, called by effectiveWeights). Per-device draws frozen by
- * a programming event (drift exponents, relaxation) come from streams keyed by that event, so a
- * read needs no stored state beyond the event key. This module does not import chip.ts.
+ * through `deviceReader` (whole arrays, called by effectiveWeights). Draws frozen by a
+ * programming event (drift exponents, relaxation, the read noise at a read time) come from
+ * streams keyed by the chip seed and a hash of the programmed conductances: a read is a pure
+ * function of the chip's data, so a worker that re-reads a copy of the chip sees the same
+ * weights as the main thread. This module does not import chip.ts.
  */
 import type { DeviceSpec } from '../circuit/spec.js';
 import { Rng } from '../util/rng.js';
@@ -30,17 +32,19 @@ export interface WriteStats {
   unconverged: number;
 }
 
-interface ProgramEvent {
-  key: number;
-  reads: number;
-  stats: WriteStats;
-}
-
-const events = new WeakMap<object, ProgramEvent>();
+const writeStats = new WeakMap<object, WriteStats>();
 
 /** Pulse counts of the chip's last programming, or null before the first. */
 export function lastWriteStats(chip: DeviceChip): WriteStats | null {
-  return events.get(chip)?.stats ?? null;
+  return writeStats.get(chip) ?? null;
+}
+
+/** FNV-1a over the bits of a conductance array: names the programming event that wrote it. */
+export function conductanceKey(G: Float64Array): number {
+  const u = new Uint32Array(G.buffer, G.byteOffset, G.length * 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < u.length; i++) h = Math.imul(h ^ u[i], 0x01000193);
+  return h >>> 0;
 }
 
 export type WriteFn = (target: number) => number;
@@ -99,14 +103,12 @@ function baseWrite(chip: DeviceChip, rng: Rng, simple: WriteFn): WriteFn {
 /**
  * The write function programWeights uses for every device of one programming: `simple` (today's
  * write) unchanged for device simple with rewrite, else the device's write, inside a verify loop
- * for write_verify. Records the event (its key names the frozen per-device draws) and its pulses.
+ * for write_verify. Records the pulses of this programming (lastWriteStats).
  */
 export function deviceWriter(chip: DeviceChip, rng: Rng, simple: WriteFn): WriteFn {
   const pr = chip.spec.program;
-  // Only the new models draw the event key, so the simple model's write stream is untouched.
-  const key = pr.device === 'simple' ? 0 : rng.nextU32();
   const stats: WriteStats = { devices: 0, pulses: 0, unconverged: 0 };
-  events.set(chip, { key, reads: 0, stats });
+  writeStats.set(chip, stats);
   const write = baseWrite(chip, rng, simple);
   if (pr.update !== 'write_verify') {
     return (t) => {
@@ -134,7 +136,8 @@ export function pcmDriftExponents(G: Float64Array, gMax: number, driftScale: num
   return out;
 }
 
-function pcmRead(chip: DeviceChip, G: Float64Array, t: number, key: number, read: number, tag: string): Float64Array {
+function pcmRead(chip: DeviceChip, G: Float64Array, t: number, tag: string): Float64Array {
+  const key = conductanceKey(G);
   const { g_max } = chip.spec.synapse;
   const { drift_t0 } = chip.spec.program;
   const pc = chip.spec.program.pcm;
@@ -145,7 +148,7 @@ function pcmRead(chip: DeviceChip, G: Float64Array, t: number, key: number, read
     for (let i = 0; i < G.length; i++) out[i] = G[i] * Math.exp(-out[i] * lt);
   } else out.set(G);
   if (pc.read_noise_scale > 0) {
-    const r = new Rng(chip.seed, 'pcm-read', key, read, tag);
+    const r = new Rng(chip.seed, 'pcm-read', key, t, tag);
     for (let i = 0; i < G.length; i++) {
       const sd = pc.read_noise_scale * pcmReadStd(G[i] / g_max, t, pc.t_read);
       out[i] = Math.max(0, out[i] + Math.abs(out[i]) * sd * r.normal());
@@ -154,7 +157,8 @@ function pcmRead(chip: DeviceChip, G: Float64Array, t: number, key: number, read
   return out;
 }
 
-function reramRead(chip: DeviceChip, G: Float64Array, t: number, key: number, read: number, tag: string): Float64Array {
+function reramRead(chip: DeviceChip, G: Float64Array, t: number, tag: string): Float64Array {
+  const key = conductanceKey(G);
   const { read_noise_rel, relax_std, relax_mean, relax_tau } = chip.spec.program.reram;
   const out = G.slice();
   const f = 1 - Math.exp(-t / relax_tau);
@@ -163,7 +167,7 @@ function reramRead(chip: DeviceChip, G: Float64Array, t: number, key: number, re
     for (let i = 0; i < G.length; i++) out[i] = Math.max(0, G[i] * (1 + f * (relax_mean + relax_std * r.normal())));
   }
   if (read_noise_rel > 0) {
-    const r = new Rng(chip.seed, 'reram-read', key, read, tag);
+    const r = new Rng(chip.seed, 'reram-read', key, t, tag);
     for (let i = 0; i < G.length; i++) out[i] = Math.max(0, out[i] * (1 + read_noise_rel * r.normal()));
   }
   return out;
@@ -179,18 +183,16 @@ export interface DeviceReader {
 const IDENTITY: DeviceReader = { read: (G) => G, compensate: (W) => W };
 
 /**
- * One read-out of the chip at `t` seconds after programming: pcm drift and 1/f noise, or reram
- * relaxation and read noise (read noise redrawn at every read-out: each call is one read-out).
+ * The chip read at `t` seconds after programming: pcm drift and 1/f noise, or reram relaxation
+ * and read noise (read noise drawn per programming event and read time).
  */
 export function deviceReader(chip: DeviceChip, t: number): DeviceReader {
   const pr = chip.spec.program;
   if (pr.device === 'simple') return IDENTITY;
-  const ev = events.get(chip) ?? { key: 0, reads: 0, stats: { devices: 0, pulses: 0, unconverged: 0 } };
-  const read = ev.reads++;
   const gu = chip.spec.node.g_leak;
-  if (pr.device === 'reram') return { read: (G, tag) => reramRead(chip, G, t, ev.key, read, tag), compensate: (W) => W };
+  if (pr.device === 'reram') return { read: (G, tag) => reramRead(chip, G, t, tag), compensate: (W) => W };
   return {
-    read: (G, tag) => pcmRead(chip, G, t, ev.key, read, tag),
+    read: (G, tag) => pcmRead(chip, G, t, tag),
     compensate(W, Gp, mp, Gm, mm) {
       if (pr.pcm.compensation !== 'global') return W;
       // aihwkit GlobalDriftCompensation: the mean |output| for one-hot inputs (= mean |W|) just

@@ -31,7 +31,7 @@ const reram: FieldSpec = {
   kind: 'object',
   doc: 'device = "reram": write as the simple model (bits, write noise, drift), plus conductance relaxation after programming and short-term read noise',
   fields: {
-    read_noise_rel: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'short-term read noise: relative std of each conductance, redrawn at every read-out (random telegraph and 1/f fluctuations; assumption, order of a percent)' },
+    read_noise_rel: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'short-term read noise: relative std of each conductance, one draw per programming event and read time (random telegraph and 1/f fluctuations; assumption, order of a percent)' },
     relax_std: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'conductance relaxation after programming: each device moves to G (1 + relax_mean + relax_std N(0,1)), the normal frozen per programming event (assumption, a few percent)' },
     relax_mean: { kind: 'number', unit: '', min: -1, max: 1, default: 0, doc: 'mean relative shift of the relaxation (assumption; 0 = unbiased)' },
     relax_tau: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'relaxation time constant: the shift grows as 1 - exp(-t / relax_tau) with the time t since programming (assumption)' },
