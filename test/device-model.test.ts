@@ -331,4 +331,12 @@ describe('pulsed updates', () => {
     const rows = readFileSync(join(a, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pulses: number });
     expect(rows.map((r) => r.pulses > 0)).toEqual([true, true]);
   }, 120_000);
+
+  it('in-situ training with update = write_verify logs the pulses of each programming', async () => {
+    // Noise-free writes verify at the first pulse: one pulse per device, 2 (64 x 6 + 6 x 5) = 828.
+    const c = validateCircuit({ ...tiny, program: { update: 'write_verify' } }, 'wv.json');
+    const dir = mkdtempSync(join(tmpdir(), 'gradep-wv-'));
+    await runTraining({ ...tinyRun(dir, 1, false, { circuit: c }), relax: 'transient', batch: 2 }, new LocalEngine());
+    expect(JSON.parse(readFileSync(join(dir, 'log.jsonl'), 'utf8')).pulses).toBe(828);
+  }, 120_000);
 });

@@ -24,6 +24,8 @@ import { firstNonFinite } from '../util/json.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { pulsedTrainer } from '../chip/pulsed.js';
+import { lastWriteStats } from '../chip/device-model.js';
+import type { Chip } from '../chip/chip.js';
 
 /** The paper's optimisation recipe (arXiv 2604.08150, digits experiment); CLI flags override. */
 export const PAPER_RECIPE = {
@@ -70,7 +72,7 @@ export interface StepRow extends EstimateColumns {
   step: number;
   grad_norm: number;
   seconds: number;
-  /** program.update = "pulsed": pulses applied to the devices this step. */
+  /** program.update = "pulsed": pulses applied to the devices this step; "write_verify": pulses of this step's programming. */
   pulses?: number;
 }
 
@@ -173,10 +175,10 @@ function openRun(o: TrainOptions, sim: Simulation, hyper: TrainHyper, id: RunIde
 }
 
 /** The gradient estimator of a run: ideal relaxation, or in situ on a realised chip reprogrammed every step. */
-function runEstimator(o: TrainOptions, sim: Simulation, engine: RelaxEngine): (p: Params, batch: FlowBatch, step: number) => Promise<GradientEstimate> {
+function runEstimator(o: TrainOptions, sim: Simulation, engine: RelaxEngine): ((p: Params, batch: FlowBatch, step: number) => Promise<GradientEstimate>) & { chip?: Chip } {
   if (sim.method === 'transient') {
     const insitu = insituEstimator(sim, o.chipSeed ?? o.seed, o.seed, engine);
-    return (p, batch, step) => insitu.estimate(p, batch.xt, batch.ut, step);
+    return Object.assign((p: Params, batch: FlowBatch, step: number) => insitu.estimate(p, batch.xt, batch.ut, step), { chip: insitu.chip });
   }
   const cfg = { lambda: sim.lambda, alpha: sim.alpha, beta: sim.beta, relax: sim.relax! };
   return (p, batch) => gradepEstimate(engine, p, sim.dims, batch.xt, batch.ut, cfg);
@@ -236,6 +238,7 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
       const before = pulsed ? cloneParams(p) : null;
       adamStep(p, r.grads, ck.optimizer, adam);
       if (pulsed && before) row.pulses = pulsed.apply(before, p, ck.step);
+      else if (estimate.chip && o.circuit.program.update === 'write_verify') row.pulses = lastWriteStats(estimate.chip)?.pulses;
       emaUpdate(ck.ema_params, p, hyper.ema_decay);
       ck.step += 1;
       ck.last = { flow_mse: row.flow_mse };
