@@ -131,3 +131,23 @@ export interface ProgramModelSpec {
   write_verify: { tol: number; max_pulses: number };
   pulsed: PulsedSpec;
 }
+
+/**
+ * A circuit without the program-model fields that cannot change its results: the device and
+ * update sections not selected, and `device` / `update` at their defaults. What identifies a
+ * circuit's results (sweep point keys), so circuits from before these fields existed, or that
+ * only list inert values (reram.json's `reram` section), keep the keys of their committed results.
+ */
+export function withoutDefaultProgramModel<T extends { program: object }>(c: T): T {
+  const program = { ...c.program } as Record<string, unknown>;
+  const inert: Record<string, boolean> = {
+    pcm: program.device !== 'pcm',
+    reram: program.device !== 'reram',
+    write_verify: program.update !== 'write_verify',
+    pulsed: program.update !== 'pulsed',
+    device: program.device === 'simple',
+    update: program.update === 'rewrite',
+  };
+  for (const k of Object.keys(inert)) if (inert[k]) delete program[k];
+  return { ...c, program };
+}
