@@ -16,6 +16,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTraining } from '../src/experiments/train.js';
+import { identityChanges } from '../src/experiments/resume.js';
+import type { Checkpoint } from '../src/learning/checkpoint.js';
 import { loadCheckpoint } from '../src/learning/checkpoint.js';
 import { tiny, tinyRun } from './helpers/tiny-run.js';
 
@@ -339,4 +341,14 @@ describe('pulsed updates', () => {
     await runTraining({ ...tinyRun(dir, 1, false, { circuit: c }), relax: 'transient', batch: 2 }, new LocalEngine());
     expect(JSON.parse(readFileSync(join(dir, 'log.jsonl'), 'utf8')).pulses).toBe(828);
   }, 120_000);
+
+  it('inert program-model fields (an unselected device section) do not change a run\'s identity; selected ones do', () => {
+    const c = loadCircuit(packagePath('circuits', 'reram.json'));
+    const before = validateCircuit({ ...c, program: { ...c.program, reram: undefined, write_verify: undefined } }, 'old.json');
+    expect(before.program.reram.read_noise_rel).toBe(0);
+    const ck = { circuit: before, seeds: { run: 0, chip: 1 }, engine: 'js-f64' } as unknown as Checkpoint;
+    expect(identityChanges(ck, { circuit: c, chip: 1, engine: 'js-f64' })).toEqual([]);
+    const sel = validateCircuit({ ...c, program: { ...c.program, device: 'reram' } }, 'new.json');
+    expect(identityChanges(ck, { circuit: sel, chip: 1, engine: 'js-f64' }).map((x) => x.field)).toContain('circuit.program.device');
+  });
 });
