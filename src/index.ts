@@ -63,3 +63,9 @@ export type { CostSpec } from './circuit/spec.js';
 export { collectSweep, loadSweep, parseShard, readResults, runSweep, sweepPoints, type SweepPoint, type SweepResult, type SweepSpec } from './experiments/sweep/index.js';
 export { relaxOnChip } from './experiments/relax-chip.js';
 export { writeSweepReport } from './report/sweep-report.js';
+
+// Device models (simple / pcm / reram) and update modes (write_verify, pulsed).
+export { deviceReader, deviceWriter, lastWriteStats, pcmDriftExponents, pcmNuMoments, pcmProgramStd, pcmReadStd, type WriteStats } from './chip/device-model.js';
+export { writeVerify, writeVerifyArray, type VerifyResult } from './chip/write-verify.js';
+export { applyPulses, applyUpdate, loadWeights, pulseCount, pulsedTrainer, realisePulsed, type PulsedArray, type PulsedDevices } from './chip/pulsed.js';
+export { PROGRAM_MODEL_FIELDS, type PcmSpec, type ProgramModelSpec, type PulsedSpec, type ReramSpec } from './circuit/device-schema.js';

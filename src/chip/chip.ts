@@ -12,6 +12,7 @@
 import type { DeviceSpec } from '../circuit/spec.js';
 import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
+import { deviceReader, deviceWriter } from './device-model.js';
 
 export interface Chip {
   spec: DeviceSpec;
@@ -119,11 +120,13 @@ export function programWeights(chip: Chip, p: Params, rng: Rng): void {
   const { write_noise_abs, write_noise_rel } = chip.spec.program;
   const gu = chip.spec.node.g_leak;
   const noisy = write_noise_abs > 0 || write_noise_rel > 0;
-  const write = (target: number) => {
+  const simpleWrite = (target: number) => {
     let g = quantise(Math.min(g_max, Math.max(g_min, target)), g_min, g_max, bits);
     if (noisy) g = Math.min(g_max, Math.max(g_min, g + (write_noise_abs + write_noise_rel * g) * rng.normal()));
     return g;
   };
+  // program.device / program.update select the write (device-model.ts); simple + rewrite is simpleWrite itself.
+  const write = deviceWriter(chip, rng, simpleWrite);
   const pair = (W: Float64Array, Gp: Float64Array, Gm: Float64Array) => {
     for (let i = 0; i < W.length; i++) {
       const w = W[i];
@@ -138,8 +141,9 @@ export function programWeights(chip: Chip, p: Params, rng: Rng): void {
 
 /** Drift factor (t / t0)^-nu at time t after programming (1 before t0 or without drift). */
 export function driftFactor(chip: Chip, t: number): number {
-  const { drift_nu, drift_t0 } = chip.spec.program;
-  return drift_nu > 0 && t > drift_t0 ? Math.pow(t / drift_t0, -drift_nu) : 1;
+  const { drift_nu, drift_t0, device } = chip.spec.program;
+  // A pcm device drifts with its own exponent (device-model.ts), not the uniform drift_nu.
+  return device !== 'pcm' && drift_nu > 0 && t > drift_t0 ? Math.pow(t / drift_t0, -drift_nu) : 1;
 }
 
 /** Effective weights the circuit computes with: forward and backward paths. */
@@ -154,13 +158,17 @@ export interface EffectiveWeights {
 export function effectiveWeights(chip: Chip, readTime = chip.spec.program.drift_t0): EffectiveWeights {
   const gu = chip.spec.node.g_leak;
   const k = driftFactor(chip, readTime) / gu;
-  const eff = (Gp: Float64Array, mp: Float64Array, Gm: Float64Array, mm: Float64Array) => {
+  // One read-out of the device model (pcm drift and read noise, reram relaxation); identity for simple.
+  const dev = deviceReader(chip, readTime);
+  const eff = (Gp: Float64Array, mp: Float64Array, Gm: Float64Array, mm: Float64Array, tag: string) => {
     const W = new Float64Array(Gp.length);
-    for (let i = 0; i < W.length; i++) W[i] = (Gp[i] * mp[i] - Gm[i] * mm[i]) * k;
-    return W;
+    const rp = dev.read(Gp, `${tag}p`);
+    const rm = dev.read(Gm, `${tag}m`);
+    for (let i = 0; i < W.length; i++) W[i] = (rp[i] * mp[i] - rm[i] * mm[i]) * k;
+    return dev.compensate(W, Gp, mp, Gm, mm);
   };
-  const W0f = eff(chip.G0p, chip.m0p, chip.G0m, chip.m0m);
-  const W1f = eff(chip.G1p, chip.m1p, chip.G1m, chip.m1m);
+  const W0f = eff(chip.G0p, chip.m0p, chip.G0m, chip.m0m, '0');
+  const W1f = eff(chip.G1p, chip.m1p, chip.G1m, chip.m1m, '1');
   const back = (W: Float64Array, f: Float64Array | null) => (f ? W.map((w, i) => w * f[i]) : W);
   return { W0f, W0b: back(W0f, chip.back0), W1f, W1b: back(W1f, chip.back1) };
 }

@@ -7,6 +7,7 @@ import { GradepError } from '../util/errors.js';
 import { packagePath } from '../util/paths.js';
 import { readJsonFile } from '../util/json.js';
 import { type ObjectField, validateObject } from './schema.js';
+import { PROGRAM_MODEL_FIELDS, type ProgramModelSpec } from './device-schema.js';
 
 export const CIRCUIT_FORMAT = 'gradep-circuit/1';
 
@@ -116,6 +117,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         drift_nu: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'power-law drift exponent: G(t) = G(t0) (t / t0)^-nu' },
         drift_t0: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'drift reference time t0 after programming' },
         read_time: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'time after programming at which a transferred chip is used (drift is applied for read_time > drift_t0)' },
+        ...PROGRAM_MODEL_FIELDS,
       },
     },
     transient: {
@@ -195,7 +197,7 @@ export interface DeviceSpec {
   dac: { bits: number; v_range: number };
   noise: { temperature: number; excess: number };
   measure: { window: number; adc_bits: number; adc_range: number; read_noise_std: number };
-  program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number };
+  program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number } & ProgramModelSpec;
   cost: CostSpec;
 }
 

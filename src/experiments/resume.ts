@@ -5,6 +5,7 @@
  * in-situ training, and the engine's numerics.
  */
 import type { CircuitSpec } from '../circuit/spec.js';
+import { withoutDefaultProgramModel } from '../circuit/device-schema.js';
 import { CHECKPOINT_FORMAT_V1, type Checkpoint, type OverrideRecord } from '../learning/checkpoint.js';
 import { GradepError } from '../util/errors.js';
 
@@ -32,7 +33,8 @@ function diff(a: unknown, b: unknown, path: string, out: Change[]): void {
 /** Every field in which this run differs from the checkpoint's experiment. */
 export function identityChanges(ck: Checkpoint, id: RunIdentity): Change[] {
   const out: Change[] = [];
-  diff(ck.circuit, id.circuit, 'circuit', out);
+  // Inert program-model fields (an unselected device's section) do not change the experiment.
+  diff(withoutDefaultProgramModel(ck.circuit), withoutDefaultProgramModel(id.circuit), 'circuit', out);
   if (ck.seeds.chip !== id.chip) out.push({ field: 'seeds.chip', was: ck.seeds.chip, now: id.chip });
   if (ck.engine !== id.engine) out.push({ field: 'engine', was: ck.engine, now: id.engine });
   return out;

@@ -23,6 +23,9 @@ import { DivergedError, GradepError } from '../util/errors.js';
 import { firstNonFinite } from '../util/json.js';
 import { appendLine, writeFileAtomic } from '../util/atomic.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
+import { pulsedTrainer } from '../chip/pulsed.js';
+import { lastWriteStats } from '../chip/device-model.js';
+import type { Chip } from '../chip/chip.js';
 
 /** The paper's optimisation recipe (arXiv 2604.08150, digits experiment); CLI flags override. */
 export const PAPER_RECIPE = {
@@ -69,6 +72,8 @@ export interface StepRow extends EstimateColumns {
   step: number;
   grad_norm: number;
   seconds: number;
+  /** program.update = "pulsed": pulses applied to the devices this step; "write_verify": pulses of this step's programming. */
+  pulses?: number;
 }
 
 export type TrainEvent =
@@ -170,10 +175,10 @@ function openRun(o: TrainOptions, sim: Simulation, hyper: TrainHyper, id: RunIde
 }
 
 /** The gradient estimator of a run: ideal relaxation, or in situ on a realised chip reprogrammed every step. */
-function runEstimator(o: TrainOptions, sim: Simulation, engine: RelaxEngine): (p: Params, batch: FlowBatch, step: number) => Promise<GradientEstimate> {
+function runEstimator(o: TrainOptions, sim: Simulation, engine: RelaxEngine): ((p: Params, batch: FlowBatch, step: number) => Promise<GradientEstimate>) & { chip?: Chip } {
   if (sim.method === 'transient') {
     const insitu = insituEstimator(sim, o.chipSeed ?? o.seed, o.seed, engine);
-    return (p, batch, step) => insitu.estimate(p, batch.xt, batch.ut, step);
+    return Object.assign((p: Params, batch: FlowBatch, step: number) => insitu.estimate(p, batch.xt, batch.ut, step), { chip: insitu.chip });
   }
   const cfg = { lambda: sim.lambda, alpha: sim.alpha, beta: sim.beta, relax: sim.relax! };
   return (p, batch) => gradepEstimate(engine, p, sim.dims, batch.xt, batch.ut, cfg);
@@ -213,6 +218,8 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
   const t0 = performance.now();
   onEvent({ type: 'start', fromStep: ck.step, steps: o.steps, batch: o.batch, threads: engine.threads });
   const p: Params = ck.params;
+  // program.update = "pulsed" (in situ only): the devices hold the weights; the optimizer's step reaches them as pulses.
+  const pulsed = sim.method === 'transient' && o.circuit.program.update === 'pulsed' ? pulsedTrainer(o.circuit, d, o.chipSeed ?? o.seed, o.seed, p) : null;
   const prefetch = new BatchPrefetcher(data.images, data.n, d.nx, o.batch, o.pairing, o.seed);
   try {
     while (ck.step < o.steps) {
@@ -228,7 +235,10 @@ export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent:
         throw new DivergedError(`step ${ck.step + 1}: ${bad} (the relaxation diverged); ${kept}`);
       }
       row.grad_norm = clipGradNorm(r.grads, adam.clip);
+      const before = pulsed ? cloneParams(p) : null;
       adamStep(p, r.grads, ck.optimizer, adam);
+      if (pulsed && before) row.pulses = pulsed.apply(before, p, ck.step);
+      else if (estimate.chip && o.circuit.program.update === 'write_verify') row.pulses = lastWriteStats(estimate.chip)?.pulses;
       emaUpdate(ck.ema_params, p, hyper.ema_decay);
       ck.step += 1;
       ck.last = { flow_mse: row.flow_mse };

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { validateObject } from '../../circuit/schema.js';
 import { type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
+import { withoutDefaultProgramModel } from '../../circuit/device-schema.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
 import { show } from './check.js';
@@ -57,8 +58,9 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 
 /** What a point's result depends on, per action: its key is a hash of this. */
 function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
-  // The cost section changes no simulated number, so it stays out of the key (existing results stay valid).
-  const { cost: _cost, ...simulated } = circuit;
+  // The cost section changes no simulated number, and program-model fields at their defaults are
+  // left out, so results from before they existed keep their keys.
+  const { cost: _cost, ...simulated } = withoutDefaultProgramModel(circuit);
   const id = actionIdentity(spec, simulated as CircuitSpec, action, chip_seed, t1, gen, ck);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
