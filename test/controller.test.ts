@@ -30,7 +30,8 @@ describe('the local update', () => {
   const p = randomParams(d, 1);
   const sP = randomState(d, 3, 2);
   const sM = randomState(d, 3, 3);
-  it('oracle is the chip-activation update bit for bit; nominal uses gain 1 and offset 0', () => {
+  it('oracle (the default) is the chip-activation update bit for bit; nominal uses gain 1 and offset 0', () => {
+    expect(circuit().controller.knowledge).toBe('oracle');
     const chip = chipOf(circuit({ ...mismatched, controller: { knowledge: 'oracle' } }), p);
     const ref = zeroParams(d);
     const w = 1 / (2 * 0.01 * 3);
@@ -38,12 +39,12 @@ describe('the local update', () => {
     accumulateEnergyParamGrad(d, sM, 0, 3, -w, ref, new Float64Array(d.n1), new Float64Array(d.n2), chip);
     const g = localGradient(chip, d, sP, sM, 0.01);
     expect(g).toEqual(ref);
-    const nominal = localGradient(chipOf(circuit(mismatched), p), d, sP, sM, 0.01);
+    const nominal = localGradient(chipOf(circuit({ ...mismatched, controller: { knowledge: 'nominal' } }), p), d, sP, sM, 0.01);
     expect(nominal.W1).not.toEqual(g.W1);
   });
 
   it('nominal equals oracle on an ideal chip', () => {
-    const a = localGradient(chipOf(circuit(), p), d, sP, sM, 0.01);
+    const a = localGradient(chipOf(circuit({ controller: { knowledge: 'nominal' } }), p), d, sP, sM, 0.01);
     const b = localGradient(chipOf(circuit({ controller: { knowledge: 'oracle' } }), p), d, sP, sM, 0.01);
     expect(a).toEqual(b);
   });
@@ -92,8 +93,8 @@ describe('the energy_gd read-out on a chip', () => {
       const c = circuit(over);
       return (await generateOnChip(new LocalEngine(), buildSimulation(c, 'transient'), realiseChip(c, d, 3), p, o)).samples;
     };
-    expect(await run({})).toEqual(await run({ controller: { knowledge: 'oracle' } }));
-    const nominal = await run(mismatched);
+    expect(await run({ controller: { knowledge: 'nominal' } })).toEqual(await run({ controller: { knowledge: 'oracle' } }));
+    const nominal = await run({ ...mismatched, controller: { knowledge: 'nominal' } });
     const oracle = await run({ ...mismatched, controller: { knowledge: 'oracle' } });
     expect(nominal).not.toEqual(oracle);
     // Both read the same physical velocity up to read noise: close, not equal.

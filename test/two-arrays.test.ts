@@ -1,6 +1,6 @@
 /** synapse.topology: a forward and a backward array per layer, each programmed and mismatched separately. */
 import { describe, expect, it } from 'vitest';
-import { validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
+import { keyCircuit, validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
 import { crossbarLines, effectiveWeights, programWeights, realiseChip } from '../src/chip/chip.js';
 import { CircuitModel } from '../src/dynamics/circuit.js';
 import { PAPER_DIMS, stateSize } from '../src/circuit/params.js';
@@ -124,5 +124,17 @@ describe('two arrays with write noise', () => {
     expect(realiseChip(c, TINY, 5).bwd?.m1m).toEqual(b?.m1m);
     // The forward factors are those of the shared chip (same stream).
     expect(chip.m0p).toEqual(realiseChip(circuit({ synapse: { g_dtod: 0.05 } }), TINY, 5).m0p);
+  });
+});
+
+describe('sweep point keys', () => {
+  it('leave the new fields out at their neutral values and keep them otherwise', () => {
+    const plain = keyCircuit(circuit()) as Record<string, Record<string, unknown>>;
+    expect(plain.controller).toBeUndefined();
+    expect(Object.keys(plain.synapse)).toEqual(['g_min', 'g_max', 'bits', 'g_dtod', 'nonreciprocity']);
+    expect(Object.keys(plain.dac)).toEqual(['bits', 'v_range']);
+    const two = keyCircuit(circuit({ synapse: { topology: 'two_arrays' }, controller: { knowledge: 'nominal' } })) as Record<string, Record<string, unknown>>;
+    expect(two.synapse.topology).toBe('two_arrays');
+    expect(two.controller).toEqual({ knowledge: 'nominal' });
   });
 });
