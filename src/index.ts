@@ -14,6 +14,9 @@ export { loadDigits, type DigitSet } from './data/optdigits.js';
 export { buildChip, buildSimulation, dimsOfCircuit, relaxSpecOf, transientOf, type RelaxMethodName, type Simulation } from './build/build.js';
 export { chipParams, effectiveWeights, programWeights, realiseChip, type Chip, type EffectiveWeights } from './chip/chip.js';
 export { dac, measure } from './chip/measure.js';
+export { crossbarLines, type CrossbarDevices, type LineSums } from './chip/chip.js';
+export { irDropWeights } from './chip/irdrop.js';
+export { nudgeDac } from './chip/measure.js';
 
 // Model: the ideal network's kernels and a realised chip's circuit equations.
 export { accumulateEnergyParamGrad, computeDrives, energyGdVelocity, energyOf, freeEnergyOf, gradFromDrives, Scratch, type NeuronActivation } from './dynamics/network.js';

@@ -13,6 +13,7 @@ import type { DeviceSpec } from '../circuit/spec.js';
 import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
 import { deviceReader, deviceWriter } from './device-model.js';
+import { irDropWeights, transpose } from './irdrop.js';
 
 export interface Chip {
   spec: DeviceSpec;
@@ -42,6 +43,24 @@ export interface Chip {
   G1m: Float64Array;
   /** Biases are programmed current sources (ideal): bx, b0, b1 of the last programmed params. */
   bias: Params;
+  /**
+   * synapse.topology "two_arrays": the backward arrays (W0b drives x from rho(h1), W1b drives h1
+   * from rho(h2)), programmed and mismatched separately; same index layout as the forward
+   * arrays (weight [i][j] of W0 at i * nx + j). null for "ideal_shared" (one array both ways).
+   */
+  bwd: CrossbarDevices | null;
+}
+
+/** The devices of one set of arrays (layer 0 and layer 1): frozen factors and programmed conductances (S). */
+export interface CrossbarDevices {
+  m0p: Float64Array;
+  m0m: Float64Array;
+  m1p: Float64Array;
+  m1m: Float64Array;
+  G0p: Float64Array;
+  G0m: Float64Array;
+  G1p: Float64Array;
+  G1m: Float64Array;
 }
 
 function truncatedFactor(r: Rng, std: number, floor: number): number {
@@ -77,6 +96,21 @@ export function realiseChip(spec: DeviceSpec, d: Dims, seed: number): Chip {
   const nr = synapse.nonreciprocity;
   const rb = new Rng(seed, 'chip', 'backward');
   const fill = (n: number, v: number) => new Float64Array(n).fill(v);
+  // The backward arrays draw their own frozen factors (stream "chip", "synapse_backward").
+  const rsb = new Rng(seed, 'chip', 'synapse_backward');
+  const bwd: CrossbarDevices | null =
+    synapse.topology === 'two_arrays'
+      ? {
+          m0p: factors(n0, synapse.g_dtod, rsb),
+          m0m: factors(n0, synapse.g_dtod, rsb),
+          m1p: factors(n1, synapse.g_dtod, rsb),
+          m1m: factors(n1, synapse.g_dtod, rsb),
+          G0p: fill(n0, synapse.g_min),
+          G0m: fill(n0, synapse.g_min),
+          G1p: fill(n1, synapse.g_min),
+          G1m: fill(n1, synapse.g_min),
+        }
+      : null;
   return {
     spec,
     d,
@@ -98,6 +132,7 @@ export function realiseChip(spec: DeviceSpec, d: Dims, seed: number): Chip {
     G1p: fill(n1, synapse.g_min),
     G1m: fill(n1, synapse.g_min),
     bias: { W0: new Float64Array(0), W1: new Float64Array(0), b0: new Float64Array(d.n1), b1: new Float64Array(d.n2), bx: new Float64Array(d.nx) },
+    bwd,
   };
 }
 
@@ -120,22 +155,30 @@ export function programWeights(chip: Chip, p: Params, rng: Rng): void {
   const { write_noise_abs, write_noise_rel } = chip.spec.program;
   const gu = chip.spec.node.g_leak;
   const noisy = write_noise_abs > 0 || write_noise_rel > 0;
-  const simpleWrite = (target: number) => {
+  const simpleWrite = (r: Rng) => (target: number) => {
     let g = quantise(Math.min(g_max, Math.max(g_min, target)), g_min, g_max, bits);
-    if (noisy) g = Math.min(g_max, Math.max(g_min, g + (write_noise_abs + write_noise_rel * g) * rng.normal()));
+    if (noisy) g = Math.min(g_max, Math.max(g_min, g + (write_noise_abs + write_noise_rel * g) * r.normal()));
     return g;
   };
   // program.device / program.update select the write (device-model.ts); simple + rewrite is simpleWrite itself.
-  const write = deviceWriter(chip, rng, simpleWrite);
-  const pair = (W: Float64Array, Gp: Float64Array, Gm: Float64Array) => {
+  const writer = (r: Rng) => deviceWriter(chip, r, simpleWrite(r));
+  const pair = (write: (target: number) => number, W: Float64Array, Gp: Float64Array, Gm: Float64Array) => {
     for (let i = 0; i < W.length; i++) {
       const w = W[i];
       Gp[i] = write(g_min + (w > 0 ? w * gu : 0));
       Gm[i] = write(g_min + (w < 0 ? -w * gu : 0));
     }
   };
-  pair(p.W0, chip.G0p, chip.G0m);
-  pair(p.W1, chip.G1p, chip.G1m);
+  const write = writer(rng);
+  pair(write, p.W0, chip.G0p, chip.G0m);
+  pair(write, p.W1, chip.G1p, chip.G1m);
+  if (chip.bwd) {
+    // The backward arrays are separate devices written separately: their own write noise,
+    // from a stream seeded by this write's stream (so it is fixed by the caller's stream).
+    const wb = writer(new Rng(rng.nextU32(), 'program', 'backward'));
+    pair(wb, p.W0, chip.bwd.G0p, chip.bwd.G0m);
+    pair(wb, p.W1, chip.bwd.G1p, chip.bwd.G1m);
+  }
   chip.bias = cloneParams({ ...p, W0: new Float64Array(0), W1: new Float64Array(0) });
 }
 
@@ -154,10 +197,18 @@ export interface EffectiveWeights {
   W1b: Float64Array;
 }
 
-/** Device factors and drift applied: W = (G+ m+ - G- m-) / G_unit, backward path times its factor. */
+/**
+ * Device factors and drift applied: W = (G+ m+ - G- m-) / G_unit per array and direction; the
+ * backward path comes from the backward arrays (two_arrays) or the same devices (ideal_shared),
+ * times its nonreciprocity factor. With synapse.r_wire > 0 each array's transfer includes the
+ * IR drop of its lines in the direction it is used (src/chip/irdrop.ts).
+ */
 export function effectiveWeights(chip: Chip, readTime = chip.spec.program.drift_t0): EffectiveWeights {
   const gu = chip.spec.node.g_leak;
-  const k = driftFactor(chip, readTime) / gu;
+  const drift = driftFactor(chip, readTime);
+  const k = drift / gu;
+  const { nx, n1, n2 } = chip.d;
+  const { r_wire, ir_model } = chip.spec.synapse;
   // One read-out of the device model (pcm drift and read noise, reram relaxation); identity for simple.
   const dev = deviceReader(chip, readTime);
   const eff = (Gp: Float64Array, mp: Float64Array, Gm: Float64Array, mm: Float64Array, tag: string) => {
@@ -167,10 +218,66 @@ export function effectiveWeights(chip: Chip, readTime = chip.spec.program.drift_
     for (let i = 0; i < W.length; i++) W[i] = (rp[i] * mp[i] - rm[i] * mm[i]) * k;
     return dev.compensate(W, Gp, mp, Gm, mm);
   };
-  const W0f = eff(chip.G0p, chip.m0p, chip.G0m, chip.m0m, '0');
-  const W1f = eff(chip.G1p, chip.m1p, chip.G1m, chip.m1m, '1');
+  // One array used in one direction; `rows` = lines of the upper layer, `cols` = lower layer.
+  const use = (a: CrossbarDevices, layer: 0 | 1, forward: boolean, tag: string) => {
+    const [Gp, mp, Gm, mm] = layer === 0 ? [a.G0p, a.m0p, a.G0m, a.m0m] : [a.G1p, a.m1p, a.G1m, a.m1m];
+    if (r_wire === 0) return eff(Gp, mp, Gm, mm, tag);
+    const [rows, cols] = layer === 0 ? [n1, nx] : [n2, n1];
+    const rp = dev.read(Gp, `${tag}p`);
+    const rm = dev.read(Gm, `${tag}m`);
+    const gp = rp.map((g, i) => g * mp[i] * drift);
+    const gm = rm.map((g, i) => g * mm[i] * drift);
+    // Forward: the lower layer drives the columns, the upper layer senses the rows.
+    return forward ? irDropWeights(gp, gm, rows, cols, r_wire, ir_model, gu) : transpose(irDropWeights(transpose(gp, rows, cols), transpose(gm, rows, cols), cols, rows, r_wire, ir_model, gu), cols, rows);
+  };
+  const fwd: CrossbarDevices = chip;
+  const W0f = use(fwd, 0, true, '0');
+  const W1f = use(fwd, 1, true, '1');
+  const shared = chip.bwd === null && r_wire === 0;
+  // The backward arrays are other devices (their own read-out draws); shared ones reuse the forward tags.
+  const W0b0 = shared ? W0f : use(chip.bwd ?? fwd, 0, false, chip.bwd ? 'B0' : '0');
+  const W1b0 = shared ? W1f : use(chip.bwd ?? fwd, 1, false, chip.bwd ? 'B1' : '1');
   const back = (W: Float64Array, f: Float64Array | null) => (f ? W.map((w, i) => w * f[i]) : W);
-  return { W0f, W0b: back(W0f, chip.back0), W1f, W1b: back(W1f, chip.back1) };
+  return { W0f, W0b: back(W0b0, chip.back0), W1f, W1b: back(W1b0, chip.back1) };
+}
+
+/** Conductance sums (S) of one array in one direction: per sensed line and per driven line. */
+export interface LineSums {
+  sensed: Float64Array;
+  driven: Float64Array;
+}
+
+/**
+ * Per-line device conductance sums (G+ m+ + G- m-, before drift) of the four directional
+ * products: f0 (W0f: x drives, h1 senses), b0 (W0b: rho(h1) drives, x senses), f1 (W1f: rho(h1)
+ * drives, h2 senses), b1 (W1b: rho(h2) drives, h1 senses). ideal_shared: the forward and
+ * backward products share devices, so b0 = f0 with the roles swapped (the same arrays).
+ */
+export function crossbarLines(chip: Chip): { f0: LineSums; b0: LineSums; f1: LineSums; b1: LineSums } {
+  const { nx, n1, n2 } = chip.d;
+  const sums = (Gp: Float64Array, mp: Float64Array, Gm: Float64Array, mm: Float64Array, rows: number, cols: number) => {
+    const row = new Float64Array(rows);
+    const col = new Float64Array(cols);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const g = Gp[i * cols + j] * mp[i * cols + j] + Gm[i * cols + j] * mm[i * cols + j];
+        col[j] += g;
+        row[i] += g;
+      }
+    }
+    return { row, col };
+  };
+  const a0 = sums(chip.G0p, chip.m0p, chip.G0m, chip.m0m, n1, nx);
+  const a1 = sums(chip.G1p, chip.m1p, chip.G1m, chip.m1m, n2, n1);
+  const bw = chip.bwd;
+  const c0 = bw ? sums(bw.G0p, bw.m0p, bw.G0m, bw.m0m, n1, nx) : a0;
+  const c1 = bw ? sums(bw.G1p, bw.m1p, bw.G1m, bw.m1m, n2, n1) : a1;
+  return {
+    f0: { sensed: a0.row, driven: a0.col },
+    b0: { sensed: c0.col, driven: c0.row },
+    f1: { sensed: a1.row, driven: a1.col },
+    b1: { sensed: c1.col, driven: c1.row },
+  };
 }
 
 /** The chip's weights read back as ideal params (forward path), for reports and transfer checks. */

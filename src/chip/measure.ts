@@ -22,6 +22,20 @@ export function dac(chip: Chip, values: Float64Array): Float64Array {
   return values.map((v) => quantiseSymmetric(v, r, bits));
 }
 
+/**
+ * The nudge source's value for targets x_target given x_t and its DAC output dacXt. Without a
+ * residual DAC (dac.residual_bits = 0) the main DAC quantises x_target separately (today's
+ * path). With it the nudge element is driven by DAC(x_t) plus the offset x_target - x_t through
+ * a fine DAC of range residual_range, so the offset the nudge sees, x_nudge - DAC(x_t), is
+ * within half a residual LSB of the true one (docs/circuit-model.md "Residual nudge DAC").
+ */
+export function nudgeDac(chip: Chip, xt: Float64Array, dacXt: Float64Array, xtarget: Float64Array): Float64Array {
+  const { residual_bits, residual_range } = chip.spec.dac;
+  if (residual_bits === 0) return dac(chip, xtarget);
+  const r = residual_range / chip.spec.node.v_unit;
+  return xtarget.map((v, i) => dacXt[i] + quantiseSymmetric(v - xt[i], r, residual_bits));
+}
+
 /** True when measurements are exact (no read noise, ideal ADC). */
 export function idealMeasurement(chip: Chip): boolean {
   return chip.spec.measure.adc_bits === 0 && chip.spec.measure.read_noise_std === 0;

@@ -80,6 +80,9 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         bits: { kind: 'number', unit: '', integer: true, min: 0, max: 32, default: 0, doc: 'programmable levels per conductance = 2^bits evenly spaced on [g_min, g_max]; 0 = continuous' },
         g_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each conductance: relative std, G = G_target (1 + g_dtod N(0,1)) frozen per chip (normal, truncated at 0)' },
         nonreciprocity: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'breaks W_forward = W_backward: the backward path gets its own relative mismatch of this std (0 = reciprocal, the circuit keeps an energy)' },
+        topology: { kind: 'enum', values: ['ideal_shared', 'two_arrays'], default: 'ideal_shared', doc: 'ideal_shared: one array serves both directions (W_b = W_f; a line cannot really be driven and held at virtual ground at once, so this is the idealisation); two_arrays: a forward and a backward array per layer, each programmed separately (own level snapping, write noise, mismatch), so W_f != W_b physically (docs/circuit-model.md "Two arrays")' },
+        r_wire: { kind: 'number', unit: 'ohm', min: 0, max: 1e4, default: 0, doc: 'wire resistance per cell segment on driven and sensed lines (IR drop); 0 = ideal wires. About 1 ohm for a ~100 nm pitch Cu line (estimate from a size-effect resistivity of ~5e-8 ohm m over a 50 nm x 100 nm section, 100 nm long: assumption)' },
+        ir_model: { kind: 'enum', values: ['first_order', 'exact'], default: 'first_order', doc: 'IR-drop model when r_wire > 0: first_order (first order in r_wire, O(cells)); exact (solve of the resistive line network, slow on large arrays; the test oracle)' },
       },
     },
     dac: {
@@ -88,6 +91,8 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       fields: {
         bits: { kind: 'number', unit: '', integer: true, min: 0, max: 32, default: 0, doc: 'DAC resolution; 0 = ideal' },
         v_range: { kind: 'number', unit: 'V', gt: 0, max: 100, default: 0.5, doc: 'DAC output range [-v_range, v_range] (values beyond clip)' },
+        residual_bits: { kind: 'number', unit: '', integer: true, min: 0, max: 32, default: 0, doc: 'residual nudge DAC: the nudge element is driven with DAC(x_t) plus the offset x_target - x_t through a DAC of its own with this resolution; 0 = off (x_target quantised by the main DAC). Assumption (design choice)' },
+        residual_range: { kind: 'number', unit: 'V', gt: 0, max: 100, default: 0.05, doc: 'residual nudge DAC output range [-residual_range, residual_range] for the offset (values beyond clip). Assumption (design choice)' },
       },
     },
     noise: {
@@ -118,6 +123,13 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         drift_t0: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'drift reference time t0 after programming' },
         read_time: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'time after programming at which a transferred chip is used (drift is applied for read_time > drift_t0)' },
         ...PROGRAM_MODEL_FIELDS,
+      },
+    },
+    controller: {
+      kind: 'object',
+      doc: 'the digital controller (weight update, velocity read-out)',
+      fields: {
+        knowledge: { kind: 'enum', values: ['nominal', 'oracle'], default: 'oracle', doc: 'what the controller knows: nominal (nominal activation and G_unit; it sees only measurements: what a real controller knows, for realistic presets) or oracle (the chip\'s true activation gains/offsets, weights and leaks; the default only because it reproduces earlier results exactly). Assumption (controller design)' },
       },
     },
     transient: {
@@ -193,11 +205,12 @@ export interface DeviceSpec {
   readout: { alpha: number };
   nudge: { beta: number; g_dtod: number };
   node: { capacitance: number; c_dtod: number; g_leak: number; gl_dtod: number; v_unit: number };
-  synapse: { g_min: number; g_max: number; bits: number; g_dtod: number; nonreciprocity: number };
-  dac: { bits: number; v_range: number };
+  synapse: { g_min: number; g_max: number; bits: number; g_dtod: number; nonreciprocity: number; topology: 'ideal_shared' | 'two_arrays'; r_wire: number; ir_model: 'first_order' | 'exact' };
+  dac: { bits: number; v_range: number; residual_bits: number; residual_range: number };
   noise: { temperature: number; excess: number };
   measure: { window: number; adc_bits: number; adc_range: number; read_noise_std: number };
   program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number } & ProgramModelSpec;
+  controller: { knowledge: 'nominal' | 'oracle' };
   cost: CostSpec;
 }
 
@@ -295,6 +308,34 @@ export function validateCircuit(raw: unknown, file: string): CircuitSpec {
     }
   }
   return c;
+}
+
+/**
+ * Fields added after sweep results were first committed, with the value that reproduces the
+ * earlier model exactly: a sweep point's identity leaves them out at that value, so committed
+ * results keep their keys (src/experiments/sweep/points.ts). Append new fields here.
+ */
+export const KEY_NEUTRAL_VALUES: Record<string, unknown> = {
+  'synapse.topology': 'ideal_shared',
+  'synapse.r_wire': 0,
+  'synapse.ir_model': 'first_order',
+  'dac.residual_bits': 0,
+  'dac.residual_range': 0.05,
+  'controller.knowledge': 'oracle',
+};
+
+/** A copy of a circuit without the KEY_NEUTRAL_VALUES fields at their neutral values (and sections left empty). */
+export function keyCircuit(c: CircuitSpec): Record<string, unknown> {
+  const out = structuredClone(c) as unknown as Record<string, Record<string, unknown>>;
+  for (const [path, v] of Object.entries(KEY_NEUTRAL_VALUES)) {
+    const [sec, field] = path.split('.');
+    const o = out[sec];
+    if (o && o[field] === v) {
+      delete o[field];
+      if (Object.keys(o).length === 0) delete out[sec];
+    }
+  }
+  return out;
 }
 
 /** Time constant tau = C / G_L of a node (seconds). */

@@ -19,7 +19,7 @@ import { rhoAndDeriv } from './activation.js';
 import { crossbarDrives } from './network.js';
 import type { Dims } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
-import { type Chip, effectiveWeights, type EffectiveWeights } from '../chip/chip.js';
+import { type Chip, crossbarLines, effectiveWeights, type EffectiveWeights } from '../chip/chip.js';
 
 export const K_BOLTZMANN = 1.380649e-23; // J/K (SI, exact)
 
@@ -57,28 +57,16 @@ export class CircuitModel {
     this.vUnit = chip.spec.node.v_unit;
     this.invC = chip.C.map((c) => 1 / c);
     const { nx, n1, n2 } = d;
+    // Sensed lines bring their devices' noise into a node; driven lines dissipate (see power).
+    const lines = crossbarLines(chip);
+    this.s0col = lines.f0.driven;
+    this.s0row = lines.b0.driven;
+    this.s1col = lines.f1.driven;
+    this.s1row = lines.b1.driven;
     this.gSyn = new Float64Array(this.N);
-    this.s0col = new Float64Array(nx);
-    this.s0row = new Float64Array(n1);
-    this.s1col = new Float64Array(n1);
-    this.s1row = new Float64Array(n2);
-    for (let i = 0; i < n1; i++) {
-      for (let j = 0; j < nx; j++) {
-        const g = chip.G0p[i * nx + j] * chip.m0p[i * nx + j] + chip.G0m[i * nx + j] * chip.m0m[i * nx + j];
-        this.s0col[j] += g;
-        this.s0row[i] += g;
-      }
-    }
-    for (let k = 0; k < n2; k++) {
-      for (let i = 0; i < n1; i++) {
-        const g = chip.G1p[k * n1 + i] * chip.m1p[k * n1 + i] + chip.G1m[k * n1 + i] * chip.m1m[k * n1 + i];
-        this.s1col[i] += g;
-        this.s1row[k] += g;
-      }
-    }
-    for (let j = 0; j < nx; j++) this.gSyn[j] = this.s0col[j];
-    for (let i = 0; i < n1; i++) this.gSyn[nx + i] = this.s0row[i] + this.s1col[i];
-    for (let k = 0; k < n2; k++) this.gSyn[nx + n1 + k] = this.s1row[k];
+    for (let j = 0; j < nx; j++) this.gSyn[j] = lines.b0.sensed[j];
+    for (let i = 0; i < n1; i++) this.gSyn[nx + i] = lines.f0.sensed[i] + lines.b1.sensed[i];
+    for (let k = 0; k < n2; k++) this.gSyn[nx + n1 + k] = lines.f1.sensed[k];
     const tEff = chip.spec.noise.temperature * (1 + chip.spec.noise.excess);
     this.sigma = new Float64Array(this.N);
     for (let n = 0; n < this.N; n++) {

@@ -4,7 +4,7 @@ import { type Params, stateSize } from '../circuit/params.js';
 import { freeStart, nudgeTargets } from '../circuit/phase.js';
 import { buildChip, buildSimulation } from '../build/build.js';
 import { programWeights } from '../chip/chip.js';
-import { dac, measure } from '../chip/measure.js';
+import { dac, measure, nudgeDac } from '../chip/measure.js';
 import { CircuitModel } from '../dynamics/circuit.js';
 import { relaxTransient, type TransientStats } from '../solvers/transient.js';
 import { Rng } from '../util/rng.js';
@@ -35,7 +35,7 @@ export function relaxOnChip(c: CircuitSpec, params: Params, xt: Float64Array, ut
   programWeights(chip, params, new Rng(o.seed, 'program', 'relax'));
   const model = new CircuitModel(chip, c.program.read_time);
   const xtD = dac(chip, xt);
-  const xtgD = dac(chip, nudgeTargets(xt, ut, alpha, lambda));
+  const xtgD = nudgeDac(chip, xt, xtD, nudgeTargets(xt, ut, alpha, lambda));
   const base = { ...sim.transient.base, seed: o.seed };
   const s = freeStart(d, xtD, B);
   const avg = new Float64Array(B * N);

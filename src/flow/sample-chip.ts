@@ -4,7 +4,10 @@
  * h = 0 over transient.t_free, measured through the ADC:
  *   spring:    the free phase with the spring to x; v = alpha lambda (x_meas - x)
  *   energy_gd: x held by its DAC, hidden nodes relax; v = -alpha (clamp current) / (G_unit V_unit)
- *              = -alpha (G_L,j x_j / G_unit - bx_j - sum_i W0b[i][j] rho_i(h1_meas,i))
+ *              = -alpha (G_L,j x_j / G_unit - bx_j - sum_i W0b[i][j] rho_i(h1,i)),
+ *              the physical current at the true end state read through the ADC (controller
+ *              knowledge "nominal"), or computed digitally from the measured h1 with the chip's
+ *              true weights and activation elements ("oracle", an ablation)
  * The Euler integration of x is digital, as in the reference loop.
  */
 import type { Simulation } from '../build/build.js';
@@ -57,24 +60,42 @@ export async function generateOnChip(engine: RelaxEngine, sim: Simulation, chip:
   const r1 = new Float64Array(d.n1);
   const r2 = new Float64Array(d.n2);
   const tmp = new Float64Array(2);
+  const q = new Float64Array(o.n * d.nx);
+  const oracle = chip.spec.controller.knowledge === 'oracle';
+  // The current the network drives into held x of sample b (true weights W0b), a_x = bx + W0b^T rho(h1).
+  const clampCurrent = (r: Float64Array) => {
+    ax.set(chip.bias.bx);
+    for (let i = 0; i < d.n1; i++) for (let j = 0; j < d.nx; j++) ax[j] += model.w.W0b[i * d.nx + j] * r[i];
+  };
   let energy = 0;
   for (let k = 0; k < steps; k++) {
     const xD = dac(chip, x);
     const s = freeStart(d, xD, o.n);
     const st = await engine.transient(model, s, { lambda, xt: xD, xtarget: null, betaKappa: 0, clampX: o.mode === 'energy_gd' }, { ...sim.transient.base, duration: T, seed: o.seed, stream: ['sample', k] }, avg);
     energy += st.energyMean;
-    const m = measure(chip, avg, readRng);
+    const m = o.mode === 'spring' || oracle ? measure(chip, avg, readRng) : avg;
     for (let b = 0; b < o.n; b++) {
       if (o.mode === 'spring') {
         for (let j = 0; j < d.nx; j++) x[b * d.nx + j] += o.dt * alpha * lambda * (m[b * N + j] - x[b * d.nx + j]);
-      } else {
-        // The clamp current the network drives into each held x, from the measured h1.
+      } else if (oracle) {
+        // Oracle (ablation): the controller computes the clamp current in digital code from
+        // the measured h1 and the chip's true weights, activation elements and leaks.
         hiddenRho(d, m, b * N, chip, r1, r2, tmp);
-        ax.set(chip.bias.bx);
-        for (let i = 0; i < d.n1; i++) for (let j = 0; j < d.nx; j++) ax[j] += model.w.W0b[i * d.nx + j] * r1[i];
+        clampCurrent(r1);
         energyGdVelocity(alpha, xD, b * d.nx, ax, leak, v, 0);
         for (let j = 0; j < d.nx; j++) x[b * d.nx + j] += o.dt * v[j];
+      } else {
+        // The clamp current is physical: the true circuit at the true end state.
+        // q = I_clamp / (G_unit V_unit) = G_L,j x_j / G_unit - a_x,j (v = -alpha q, as energyGdVelocity).
+        hiddenRho(d, avg, b * N, chip, r1, r2, tmp);
+        clampCurrent(r1);
+        for (let j = 0; j < d.nx; j++) q[b * d.nx + j] = leak[j] * xD[b * d.nx + j] - ax[j];
       }
+    }
+    if (o.mode === 'energy_gd' && !oracle) {
+      // The held sources' currents, read through a transimpedance of nominal 1/G_unit and the ADC.
+      const qm = measure(chip, q, readRng);
+      for (let i = 0; i < x.length; i++) x[i] += o.dt * (-alpha * qm[i]);
     }
     o.onStep?.(k + 1, steps);
   }

@@ -10,9 +10,9 @@ import { freeStart, nudgeTargets } from '../circuit/phase.js';
 import type { Simulation } from '../build/build.js';
 import { buildChip } from '../build/build.js';
 import { type Chip, programWeights } from '../chip/chip.js';
-import { dac, measure } from '../chip/measure.js';
+import { dac, measure, nudgeDac } from '../chip/measure.js';
 import { CircuitModel } from '../dynamics/circuit.js';
-import { accumulateEnergyParamGrad } from '../dynamics/network.js';
+import { accumulateEnergyParamGrad, type NeuronActivation } from '../dynamics/network.js';
 import type { TransientStats } from '../solvers/transient.js';
 import type { RelaxEngine } from '../solvers/engine.js';
 import type { GradientEstimate } from './estimate.js';
@@ -29,6 +29,18 @@ export interface NoiseStreams {
   stream: (string | number)[];
 }
 
+/**
+ * The activation the controller evaluates rho(h) of measured states with: the chip's own
+ * elements (gain_i, offset_i) only with controller.knowledge = "oracle"; otherwise the nominal
+ * element (gain 1, offset 0), written as an activation record so that on an ideal chip both
+ * give bit-identical numbers.
+ */
+export function controllerActivation(chip: Chip): NeuronActivation {
+  if (chip.spec.controller.knowledge === 'oracle') return chip;
+  const nh = chip.d.n1 + chip.d.n2;
+  return { gain: new Float64Array(nh).fill(1), offset: new Float64Array(nh) };
+}
+
 /** Local update from measured states: mean_b [dE/dtheta(s+) - dE/dtheta(s-)] / (2 beta). */
 export function localGradient(chip: Chip, d: Dims, sPlus: Float64Array, sMinus: Float64Array, beta: number): Params {
   const B = sPlus.length / stateSize(d);
@@ -36,8 +48,9 @@ export function localGradient(chip: Chip, d: Dims, sPlus: Float64Array, sMinus: 
   const w = 1 / (2 * beta * B);
   const r1 = new Float64Array(d.n1);
   const r2 = new Float64Array(d.n2);
-  accumulateEnergyParamGrad(d, sPlus, 0, B, w, g, r1, r2, chip);
-  accumulateEnergyParamGrad(d, sMinus, 0, B, -w, g, r1, r2, chip);
+  const act = controllerActivation(chip);
+  accumulateEnergyParamGrad(d, sPlus, 0, B, w, g, r1, r2, act);
+  accumulateEnergyParamGrad(d, sMinus, 0, B, -w, g, r1, r2, act);
   return g;
 }
 
@@ -50,7 +63,7 @@ export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, x
   const { lambda, alpha, beta, kappa } = cfg;
   const { base, tFree, tNudge } = cfg.transient;
   const xtD = dac(chip, xt);
-  const xtgD = dac(chip, nudgeTargets(xt, ut, alpha, lambda));
+  const xtgD = nudgeDac(chip, xt, xtD, nudgeTargets(xt, ut, alpha, lambda));
   const opts = (duration: number, name: string): TransientOptions => ({ ...base, duration, seed: noise.seed, stream: [...noise.stream, name] });
   const readRng = new Rng(noise.seed, 'read', ...noise.stream);
   // Free phase from x = x_t (the DAC drives the initial condition), h = 0.

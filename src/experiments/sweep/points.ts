@@ -1,7 +1,7 @@
 /** Sweep points: the grid x actions x chip seeds, each keyed by a hash of what its result depends on. */
 import { createHash } from 'node:crypto';
 import { validateObject } from '../../circuit/schema.js';
-import { type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
+import { type CircuitSpec, keyCircuit, validateCircuit } from '../../circuit/spec.js';
 import { withoutDefaultProgramModel } from '../../circuit/device-schema.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
@@ -56,18 +56,20 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
   o[parts[parts.length - 1]] = v;
 }
 
-/** What a point's result depends on, per action: its key is a hash of this. */
-function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
-  // The cost section changes no simulated number, and program-model fields at their defaults are
-  // left out, so results from before they existed keep their keys.
-  const { cost: _cost, ...simulated } = withoutDefaultProgramModel(circuit);
-  const id = actionIdentity(spec, simulated as CircuitSpec, action, chip_seed, t1, gen, ck);
+/**
+ * What a point's result depends on, per action: its key is a hash of this. Fields added later are
+ * left out at their neutral values (keyCircuit, inert program-model fields), and the cost section,
+ * which changes no simulated number, always: results from before they existed keep their keys.
+ */
+function pointIdentity(spec: SweepSpec, circuit: Record<string, unknown>, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
+  const { cost: _cost, ...simulated } = circuit;
+  const id = actionIdentity(spec, simulated, action, chip_seed, t1, gen, ck);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
 }
 
 /** `ck` stands for the checkpoint: its path (key version 1) or its contents' hash (version 2, keys.ts). */
-function actionIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
+function actionIdentity(spec: SweepSpec, circuit: Record<string, unknown>, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
   switch (action) {
     case 'insitu':
     case 'transfer':
@@ -118,7 +120,7 @@ export function sweepPoints(spec: SweepSpec, file: string, keys: PointKeys = cur
     const generation = { ...genBase, ...combo.generation } as GenerationSpec;
     for (const action of spec.actions) {
       for (const chip_seed of combo.chipSeed === undefined ? spec.chip_seeds : [combo.chipSeed]) {
-        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, circuit, action, chip_seed, t1, generation, ck))).digest('hex').slice(0, 16);
+        const key = createHash('sha256').update(JSON.stringify(pointIdentity(spec, keyCircuit(withoutDefaultProgramModel(circuit)), action, chip_seed, t1, generation, ck))).digest('hex').slice(0, 16);
         const pt: SweepPoint = { index: points.length, key, overrides, action, chip_seed, t1, generation, circuit };
         const twin = seen.get(key);
         if (twin) {
