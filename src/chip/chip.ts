@@ -12,6 +12,7 @@
 import type { DeviceSpec } from '../circuit/spec.js';
 import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
+import { type Periphery, realisePeriphery } from './periphery.js';
 
 export interface Chip {
   spec: DeviceSpec;
@@ -41,6 +42,8 @@ export interface Chip {
   G1m: Float64Array;
   /** Biases are programmed current sources (ideal): bx, b0, b1 of the last programmed params. */
   bias: Params;
+  /** rho' generators, multipliers and sense amplifiers (src/chip/periphery.ts). */
+  periphery: Periphery;
 }
 
 function truncatedFactor(r: Rng, std: number, floor: number): number {
@@ -97,6 +100,7 @@ export function realiseChip(spec: DeviceSpec, d: Dims, seed: number): Chip {
     G1p: fill(n1, synapse.g_min),
     G1m: fill(n1, synapse.g_min),
     bias: { W0: new Float64Array(0), W1: new Float64Array(0), b0: new Float64Array(d.n1), b1: new Float64Array(d.n2), bx: new Float64Array(d.nx) },
+    periphery: realisePeriphery(spec, d, seed),
   };
 }
 

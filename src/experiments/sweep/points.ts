@@ -1,7 +1,7 @@
 /** Sweep points: the grid x actions x chip seeds, each keyed by a hash of what its result depends on. */
 import { createHash } from 'node:crypto';
 import { validateObject } from '../../circuit/schema.js';
-import { type CircuitSpec, validateCircuit } from '../../circuit/spec.js';
+import { type CircuitSpec, circuitIdentity, validateCircuit } from '../../circuit/spec.js';
 import { GradepError } from '../../util/errors.js';
 import { readJsonFile } from '../../util/json.js';
 import { show } from './check.js';
@@ -57,7 +57,8 @@ function setPath(obj: Record<string, unknown>, path: string, v: unknown): void {
 
 /** What a point's result depends on, per action: its key is a hash of this. */
 function pointIdentity(spec: SweepSpec, circuit: CircuitSpec, action: SweepAction, chip_seed: number, t1: number, gen: GenerationSpec, ck: unknown): unknown {
-  const id = actionIdentity(spec, circuit, action, chip_seed, t1, gen, ck);
+  // Fields added since results were committed count only when set (spec.ts KEY_NEUTRAL_AT_DEFAULT).
+  const id = actionIdentity(spec, circuitIdentity(circuit), action, chip_seed, t1, gen, ck);
   // Results depend on the engine (float32 kernels vs the float64 reference): the reference's points get their own keys.
   return spec.engine === 'js' ? { ...(id as object), engine: 'js' } : id;
 }
