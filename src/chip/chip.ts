@@ -14,6 +14,7 @@ import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
 import { deviceReader, deviceWriter } from './device-model.js';
 import { irDropWeights, transpose } from './irdrop.js';
+import { type Periphery, realisePeriphery } from './periphery.js';
 
 export interface Chip {
   spec: DeviceSpec;
@@ -49,6 +50,8 @@ export interface Chip {
    * arrays (weight [i][j] of W0 at i * nx + j). null for "ideal_shared" (one array both ways).
    */
   bwd: CrossbarDevices | null;
+  /** rho' generators, multipliers and sense amplifiers (src/chip/periphery.ts). */
+  periphery: Periphery;
 }
 
 /** The devices of one set of arrays (layer 0 and layer 1): frozen factors and programmed conductances (S). */
@@ -133,6 +136,7 @@ export function realiseChip(spec: DeviceSpec, d: Dims, seed: number): Chip {
     G1m: fill(n1, synapse.g_min),
     bias: { W0: new Float64Array(0), W1: new Float64Array(0), b0: new Float64Array(d.n1), b1: new Float64Array(d.n2), bx: new Float64Array(d.nx) },
     bwd,
+    periphery: realisePeriphery(spec, d, seed),
   };
 }
 

@@ -35,6 +35,10 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         kind: { kind: 'enum', values: ['scaled_tanh_silu'], default: 'scaled_tanh_silu', doc: 'rho(u) = 10 tanh(silu(u)/10) (arXiv 2604.08150)' },
         gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each neuron\'s activation gain: relative std, gain = 1 + gain_dtod N(0,1)' },
         offset_dtod: { kind: 'number', unit: '', min: 0, max: 10, default: 0, doc: 'device-to-device input offset of each activation element: absolute std in units of V_unit, rho_i(u) = gain_i rho(u - offset_i)' },
+        deriv_gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'own gain spread of the separate rho\' generator, on top of the shared gain: rho\'_i(u) = gain_i (1 + deriv_gain_dtod N(0,1)) rho\'(u - offset_i - d_i); nonzero breaks the energy (assumption: no published rho\' generator data; 0 = rho\' tracks rho exactly)' },
+        deriv_offset_dtod: { kind: 'number', unit: '', min: 0, max: 10, default: 0, doc: 'own input offset d_i of the rho\' generator: absolute std in units of V_unit (assumption; 0 = rho\' tracks rho exactly)' },
+        mult_gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'gain spread of each four-quadrant multiplier c_h = m_i rho\'_i(h) (a + o_i): relative std of m_i (assumption; keeps an energy in the metric C/m, see docs)' },
+        mult_offset_dtod: { kind: 'number', unit: '', min: 0, max: 10, default: 0, doc: 'input offset o_i of each multiplier\'s current input: absolute std in units of G_unit V_unit (assumption; acts as a bias error)' },
       },
     },
     spring: {
@@ -83,6 +87,19 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         topology: { kind: 'enum', values: ['ideal_shared', 'two_arrays'], default: 'ideal_shared', doc: 'ideal_shared: one array serves both directions (W_b = W_f; a line cannot really be driven and held at virtual ground at once, so this is the idealisation); two_arrays: a forward and a backward array per layer, each programmed separately (own level snapping, write noise, mismatch), so W_f != W_b physically (docs/circuit-model.md "Two arrays")' },
         r_wire: { kind: 'number', unit: 'ohm', min: 0, max: 1e4, default: 0, doc: 'wire resistance per cell segment on driven and sensed lines (IR drop); 0 = ideal wires. About 1 ohm for a ~100 nm pitch Cu line (estimate from a size-effect resistivity of ~5e-8 ohm m over a 50 nm x 100 nm section, 100 nm long: assumption)' },
         ir_model: { kind: 'enum', values: ['first_order', 'exact'], default: 'first_order', doc: 'IR-drop model when r_wire > 0: first_order (first order in r_wire, O(cells)); exact (solve of the resistive line network, slow on large arrays; the test oracle)' },
+        iv_v0: { kind: 'number', unit: 'V', min: 0, max: 100, default: 0, doc: 'device I-V I = G V0 sinh(V / V0); 0 = linear (ideal). Typical ReRAM: 0.25 V (Stanford RRAM compact model, Jiang & Wong, nanoHUB doi:10.4231/D37H1DN48, parameter V0)' },
+        v_read_scale: { kind: 'number', unit: '', gt: 0, max: 1, default: 1, doc: 'drive (read) voltage of the crossbar lines relative to the node voltage: a line is driven at v_read_scale V_unit u and its sensed current scaled back by 1/v_read_scale, so its noise and offset currents count 1/v_read_scale more (assumption; 1 = drive at the node voltage)' },
+      },
+    },
+    amplifier: {
+      kind: 'object',
+      doc: 'the sense amplifier (current conveyor) holding each sensed crossbar line at virtual ground',
+      fields: {
+        gbw: { kind: 'number', unit: 'Hz', min: 0, max: 1e12, default: 0, doc: 'gain-bandwidth product; 0 = ideal (infinite). One pole per node: w_a = 2 pi gbw / (1 + G_line / G_unit). Reference: 6 MHz at 350 uA (TI MSPM0L1306 datasheet SLASEX0D, op-amp table, GBW = 0x1)' },
+        gbw_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of gbw: relative std (normal, truncated at 1%) (assumption)' },
+        vos_dtod: { kind: 'number', unit: 'V', min: 0, max: 1, default: 0, doc: 'input offset voltage V_os per amplifier: absolute std; a current V_os G_line into the node. Reference: 0.4 mV typical (TI MSPM0L1306 datasheet SLASEX0D, op-amp table, CHOP = 0)' },
+        en: { kind: 'number', unit: 'V/Hz^0.5', min: 0, max: 1e-3, default: 0, doc: 'input-referred voltage noise density (one-sided); a current noise e_n G_line. Reference: 19 nV/sqrt(Hz) at 10 kHz (TI MSPM0L1105 datasheet SLASEX5C, op-amp table)' },
+        static_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 0, doc: 'quiescent power per amplifier, for the cost model. Reference: 350 uA at 3.3 V = 1.2 mW (TI MSPM0L1306 datasheet SLASEX0D, op-amp table, GBW = 0x1)' },
       },
     },
     dac: {
@@ -101,6 +118,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       fields: {
         temperature: { kind: 'number', unit: 'K', min: 0, max: 1e4, default: 0, doc: 'device temperature T; 0 = noiseless (ideal)' },
         excess: { kind: 'number', unit: '', min: 0, max: 1e6, default: 0, doc: 'injected effective-temperature noise: T_eff = T (1 + excess)' },
+        placement: { kind: 'enum', values: ['lumped', 'source'], default: 'lumped', doc: 'lumped: all Johnson noise of a node\'s conductances enters at the node (the nudge element noiseless); source: noise enters where it is generated: sensed-line noise passes the rho\' multiplier (scales with rho\'(h)^2), the nudge transconductor adds 2 k_B T_eff |beta kappa| G_unit g in nudged phases (assumption: excess-noise factor 1)' },
       },
     },
     measure: {
@@ -200,14 +218,15 @@ export const CIRCUIT_SCHEMA: ObjectField = {
 /** What the circuit is: the network's elements and devices (the netlist). */
 export interface DeviceSpec {
   layers: { visible: number; hidden1: number; hidden2: number };
-  activation: { kind: 'scaled_tanh_silu'; gain_dtod: number; offset_dtod: number };
+  activation: { kind: 'scaled_tanh_silu'; gain_dtod: number; offset_dtod: number; deriv_gain_dtod: number; deriv_offset_dtod: number; mult_gain_dtod: number; mult_offset_dtod: number };
   spring: { lambda: number; g_dtod: number };
   readout: { alpha: number };
   nudge: { beta: number; g_dtod: number };
   node: { capacitance: number; c_dtod: number; g_leak: number; gl_dtod: number; v_unit: number };
-  synapse: { g_min: number; g_max: number; bits: number; g_dtod: number; nonreciprocity: number; topology: 'ideal_shared' | 'two_arrays'; r_wire: number; ir_model: 'first_order' | 'exact' };
+  synapse: { g_min: number; g_max: number; bits: number; g_dtod: number; nonreciprocity: number; topology: 'ideal_shared' | 'two_arrays'; r_wire: number; ir_model: 'first_order' | 'exact'; iv_v0: number; v_read_scale: number };
+  amplifier: { gbw: number; gbw_dtod: number; vos_dtod: number; en: number; static_power: number };
   dac: { bits: number; v_range: number; residual_bits: number; residual_range: number };
-  noise: { temperature: number; excess: number };
+  noise: { temperature: number; excess: number; placement: 'lumped' | 'source' };
   measure: { window: number; adc_bits: number; adc_range: number; read_noise_std: number };
   program: { write_noise_abs: number; write_noise_rel: number; drift_nu: number; drift_t0: number; read_time: number } & ProgramModelSpec;
   controller: { knowledge: 'nominal' | 'oracle' };
@@ -303,6 +322,11 @@ export function validateCircuit(raw: unknown, file: string): CircuitSpec {
     if (c.transient.solver !== 'odex' && c.transient.dt * stiff >= 1.9 * tau) {
       throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed < ${((1.9 * tau) / stiff).toPrecision(3)} s (the fastest node time constant is tau/(1+lambda+beta kappa) = ${(tau / stiff).toPrecision(3)} s)`);
     }
+    // The amplifier pole is an explicit state too: dt must resolve w_a <= 2 pi gbw (1 + 3 gbw_dtod).
+    const wa = 2 * Math.PI * c.amplifier.gbw * (1 + 3 * c.amplifier.gbw_dtod);
+    if (c.transient.solver !== 'odex' && c.transient.dt * wa >= 1.9) {
+      throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed < ${(1.9 / wa).toPrecision(3)} s (the amplifier pole 2 pi amplifier.gbw must be resolved)`);
+    }
     if (c.transient.solver === 'odex' && c.noise.temperature > 0) {
       throw new GradepError(`${file}: transient.solver: got "odex" with noise.temperature ${c.noise.temperature} K, allowed "euler_maruyama" or "heun" when there is thermal noise (odex is deterministic)`);
     }
@@ -322,6 +346,18 @@ export const KEY_NEUTRAL_VALUES: Record<string, unknown> = {
   'dac.residual_bits': 0,
   'dac.residual_range': 0.05,
   'controller.knowledge': 'oracle',
+  'activation.deriv_gain_dtod': 0,
+  'activation.deriv_offset_dtod': 0,
+  'activation.mult_gain_dtod': 0,
+  'activation.mult_offset_dtod': 0,
+  'synapse.iv_v0': 0,
+  'synapse.v_read_scale': 1,
+  'noise.placement': 'lumped',
+  'amplifier.gbw': 0,
+  'amplifier.gbw_dtod': 0,
+  'amplifier.vos_dtod': 0,
+  'amplifier.en': 0,
+  'amplifier.static_power': 0,
 };
 
 /** A copy of a circuit without the KEY_NEUTRAL_VALUES fields at their neutral values (and sections left empty). */

@@ -14,12 +14,20 @@
  * Thermal noise: every conductance G into a node adds current noise of intensity 2 k_B T G
  * (Johnson-Nyquist), so in state units sigma_n = sqrt(2 k_B T_eff G_tot,n) / (C_n V_unit)
  * per sqrt(second); an isolated RC node then has Var(V) = k_B T / C (equipartition).
+ *
+ * Periphery (src/chip/periphery.ts, docs/circuit-model.md "Activation, multiplier and amplifier
+ * elements"), every effect off by default: a separate rho' generator, the multiplier
+ * c_h = m_i rho'_i(h) (a + o_i), sense amplifiers with input offset V_os (a current V_os G_line)
+ * and one pole per node (auxiliary state z_n' = w_a (a_n - z_n), the node reads z_n), the
+ * device I-V I = G V0 sinh(V / V0) on every driven line, and noise placed where it enters
+ * (noise.placement = "source": line noise through the multiplier, noisy nudge transconductor).
  */
 import { rhoAndDeriv } from './activation.js';
 import { crossbarDrives } from './network.js';
 import type { Dims } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
 import { type Chip, crossbarLines, effectiveWeights, type EffectiveWeights } from '../chip/chip.js';
+import type { Periphery } from '../chip/periphery.js';
 
 export const K_BOLTZMANN = 1.380649e-23; // J/K (SI, exact)
 
@@ -47,6 +55,34 @@ export class CircuitModel {
   readonly gUnit: number;
   readonly vUnit: number;
   ph: Phase | null = null;
+  /** The chip's periphery draws (all null = ideal elements). */
+  readonly per: Periphery;
+  /**
+   * Constant current into each node's sensed line, units of G_unit V_unit: the amplifier offset
+   * V_os G_line / (G_unit V_unit v_read_scale) plus, on hidden nodes, the multiplier input
+   * offset o_i. Null when there is none.
+   */
+  readonly lineOffset: Float64Array | null;
+  /** Amplifier pole w_a = 2 pi GBW / (1 + G_line / G_unit) per node (rad/s); null = ideal amplifiers. */
+  readonly wa: Float64Array | null;
+  /** sinh I-V: k = v_read_scale V_unit / V0, each drive u enters as sinh(k u) / k; 0 = linear. */
+  readonly ivK: number;
+  readonly readScale: number;
+  /** noise.placement = "source" (see noiseAt). */
+  readonly sourceNoise: boolean;
+  /** Squared additive noise amplitude per state without the nudge element's. */
+  private readonly sig2: Float64Array;
+  /** Per visible node: the nudge transconductor's noise intensity per unit |beta kappa| (source placement). */
+  private readonly nudgeQ: Float64Array;
+  /** Per hidden neuron: sensed-line noise amplitude before the multiplier (state units per sqrt(s)); used when the noise is multiplicative. */
+  private readonly sLine: Float64Array;
+  private readonly multiplicative: boolean;
+  private readonly derivPath: boolean;
+  private readonly dtmp = new Float64Array(2);
+  private readonly xd: Float64Array;
+  private readonly rdv: Float64Array;
+  private readonly rdv2: Float64Array;
+  private readonly rdn: Float64Array;
 
   constructor(readonly chip: Chip, readonly readTime?: number) {
     const d = chip.d;
@@ -67,12 +103,24 @@ export class CircuitModel {
     for (let j = 0; j < nx; j++) this.gSyn[j] = lines.b0.sensed[j];
     for (let i = 0; i < n1; i++) this.gSyn[nx + i] = lines.f0.sensed[i] + lines.b1.sensed[i];
     for (let k = 0; k < n2; k++) this.gSyn[nx + n1 + k] = lines.f1.sensed[k];
-    const tEff = chip.spec.noise.temperature * (1 + chip.spec.noise.excess);
-    this.sigma = new Float64Array(this.N);
-    for (let n = 0; n < this.N; n++) {
-      const gTot = chip.GL[n] + this.gSyn[n] + (n < nx ? chip.gSpring[n] : 0);
-      this.sigma[n] = Math.sqrt(2 * K_BOLTZMANN * tEff * gTot) / (chip.C[n] * this.vUnit);
-    }
+    this.per = chip.periphery ?? { derivGain: null, derivOffset: null, multGain: null, multOffset: null, vos: null, gbw: null };
+    this.readScale = chip.spec.synapse.v_read_scale ?? 1;
+    const v0 = chip.spec.synapse.iv_v0 ?? 0;
+    this.ivK = v0 > 0 ? (this.readScale * this.vUnit) / v0 : 0;
+    this.derivPath = this.per.derivGain !== null || this.per.derivOffset !== null || this.per.multGain !== null;
+    this.lineOffset = lineOffsets(this);
+    this.wa = ampPoles(this);
+    this.sourceNoise = chip.spec.noise.placement === 'source';
+    const nz = noiseParts(this);
+    this.sigma = nz.sigma;
+    this.sig2 = nz.sig2;
+    this.nudgeQ = nz.nudgeQ;
+    this.sLine = nz.sLine;
+    this.multiplicative = this.sourceNoise && this.wa === null && this.sLine.some((v) => v > 0);
+    this.xd = new Float64Array(nx);
+    this.rdv = new Float64Array(2 * (n1 + n2));
+    this.rdv2 = this.rdv.subarray(2 * n1);
+    this.rdn = new Float64Array(2 * (n1 + n2));
     this.rd = new Float64Array(2 * (n1 + n2));
     this.rd2 = this.rd.subarray(2 * n1);
     this.a1 = new Float64Array(n1);
@@ -81,7 +129,7 @@ export class CircuitModel {
   }
 
   get noisy(): boolean {
-    return this.sigma.some((s) => s > 0);
+    return this.sigma.some((s) => s > 0) || this.sLine.some((s) => s > 0) || this.nudgeQ.some((q) => q > 0);
   }
 
   /** Slowest nominal time constant C/G_L (s). */
@@ -89,20 +137,34 @@ export class CircuitModel {
     return this.chip.spec.node.capacitance / this.chip.spec.node.g_leak;
   }
 
+  /** Enter a phase; with source noise placement the nudge transconductor's noise joins sigma here. */
   setPhase(ph: Phase): void {
     this.ph = ph;
+    if (!this.sourceNoise) return;
+    const k = Math.abs(ph.betaKappa);
+    for (let j = 0; j < this.d.nx; j++) this.sigma[j] = Math.sqrt(this.sig2[j] + k * this.nudgeQ[j]);
   }
 
   /**
-   * Length of one sample's integration state: the N node voltages first, then any auxiliary
-   * states the model adds (none yet). Solvers size their buffers by it; callers see nodes only.
+   * Length of one sample's integration state: the N node voltages first, then the auxiliary
+   * states: with finite amplifier GBW, z_n (the amplifier output of node n's sensed current,
+   * units of G_unit V_unit). Solvers size their buffers by it; callers see nodes only.
    */
   get nState(): number {
-    return this.N;
+    return this.wa ? 2 * this.N : this.N;
   }
 
-  /** Initialise the auxiliary states y[N..nState) of sample b from its node voltages (none yet). */
-  initAux(_b: number, _y: Float64Array): void {}
+  /** Initialise the auxiliary states y[N..nState) of sample b: each amplifier settled on its input at y. */
+  initAux(_b: number, y: Float64Array): void {
+    if (!this.wa) return;
+    this.activations(y, 0, this.rd);
+    this.sensed(y, 0);
+    const { nx, n1, n2 } = this.d;
+    const N = this.N;
+    for (let j = 0; j < nx; j++) y[N + j] = this.ax[j];
+    for (let i = 0; i < n1; i++) y[N + nx + i] = this.a1[i];
+    for (let k = 0; k < n2; k++) y[N + nx + n1 + k] = this.a2[k];
+  }
 
   /**
    * The linear decay rate a_n (1/s) of every state in the current phase, constant within it:
@@ -119,21 +181,110 @@ export class CircuitModel {
       if (ph.clampX) out[j] = 0;
       else out[j] += (chip.gSpring[j] + ph.betaKappa * this.gUnit * chip.nudgeGain[j]) * this.invC[j];
     }
+    if (this.wa) for (let n = 0; n < this.N; n++) out[this.N + n] = this.wa[n];
   }
 
-  /** Noise amplitude of every state of sample b at state y (state units per sqrt(s), Ito). Additive today. */
-  noiseAt(_b: number, _y: Float64Array, out: Float64Array): void {
+  /**
+   * Noise amplitude of every state of sample b at state y (state units per sqrt(s), Ito). With
+   * source placement and ideal amplifiers a hidden node's sensed-line noise passes its
+   * multiplier: sigma_h^2 = sigma_leak^2 + (m rho'_h(h))^2 sigma_line^2 (multiplicative).
+   */
+  noiseAt(_b: number, y: Float64Array, out: Float64Array): void {
     out.set(this.sigma);
+    if (!this.multiplicative) return;
+    const nx = this.d.nx;
+    const rd = this.rdn;
+    this.activations(y, 0, rd);
+    for (let i = 0; i < this.sLine.length; i++) {
+      const a = rd[2 * i + 1] * this.sLine[i];
+      out[nx + i] = Math.sqrt(this.sig2[nx + i] + a * a);
+    }
   }
 
   /** True when noiseAt does not depend on the state (additive noise). */
   get additiveNoise(): boolean {
-    return true;
+    return !this.multiplicative;
   }
 
-  /** True when the float32 wasm chip kernel implements every effect of this model. */
+  /** True when the float32 wasm chip kernel implements every effect of this model (it implements none of the periphery). */
   get kernelSupported(): boolean {
-    return true;
+    return !(this.derivPath || this.lineOffset || this.wa || this.ivK !== 0 || this.readScale !== 1 || this.sourceNoise);
+  }
+
+  /**
+   * rho and the multiplier's rho' factor of every hidden neuron at state y into rd (interleaved):
+   * rho_i = gain_i rho(u - offset_i); rho'_i = gain_i [dgain_i] rho'(u - offset_i [- doff_i]) [m_i].
+   */
+  private activations(y: Float64Array, yo: number, rd: Float64Array): void {
+    const nx = this.d.nx;
+    const nh = this.d.n1 + this.d.n2;
+    const gain = this.chip.gain;
+    const off = this.chip.offset;
+    for (let i = 0; i < nh; i++) {
+      rhoAndDeriv(y[yo + nx + i] - off[i], rd, 2 * i);
+      rd[2 * i] *= gain[i];
+      rd[2 * i + 1] *= gain[i];
+    }
+    if (!this.derivPath) return;
+    const { derivGain, derivOffset, multGain } = this.per;
+    const t = this.dtmp;
+    for (let i = 0; i < nh; i++) {
+      if (derivOffset) {
+        rhoAndDeriv(y[yo + nx + i] - off[i] - derivOffset[i], t, 0);
+        rd[2 * i + 1] = gain[i] * t[1];
+      }
+      if (derivGain) rd[2 * i + 1] *= derivGain[i];
+      if (multGain) rd[2 * i + 1] *= multGain[i];
+    }
+  }
+
+  /** Sensed currents ax, a1, a2 (units of G_unit V_unit) at state y, activations in this.rd: crossbars (sinh I-V when on) plus line offsets. */
+  private sensed(y: Float64Array, yo: number): void {
+    const d = this.d;
+    const { nx, n1, n2 } = d;
+    const { W0f, W0b, W1f, W1b } = this.w;
+    const { rd, ax, a1, a2 } = this;
+    const bias = this.chip.bias;
+    if (this.ivK === 0) crossbarDrives(d, W0f, W0b, W1f, W1b, bias, y, yo, rd, this.rd2, ax, a1, a2);
+    else {
+      // Device current G V0 sinh(V / V0) at drive V = s V_unit u, sensed back by 1/(s V_unit): sinh(k u) / k.
+      const k = this.ivK;
+      const { xd, rdv } = this;
+      for (let j = 0; j < nx; j++) xd[j] = Math.sinh(k * y[yo + j]) / k;
+      for (let i = 0; i < n1 + n2; i++) {
+        rdv[2 * i] = Math.sinh(k * rd[2 * i]) / k;
+        rdv[2 * i + 1] = rd[2 * i + 1];
+      }
+      crossbarDrives(d, W0f, W0b, W1f, W1b, bias, xd, 0, rdv, this.rdv2, ax, a1, a2);
+    }
+    const lo = this.lineOffset;
+    if (!lo) return;
+    for (let j = 0; j < nx; j++) ax[j] += lo[j];
+    for (let i = 0; i < n1; i++) a1[i] += lo[nx + i];
+    for (let k = 0; k < n2; k++) a2[k] += lo[nx + n1 + k];
+  }
+
+  /** Amplifier poles: z_n' = w_a (a_n - z_n) into out[N..2N); the node equations then read z (in ax, a1, a2). */
+  private amplifierPoles(y: Float64Array, yo: number, out: Float64Array, oo: number): void {
+    const wa = this.wa as Float64Array;
+    const { nx, n1, n2 } = this.d;
+    const N = this.N;
+    const { ax, a1, a2 } = this;
+    const z = yo + N;
+    const o = oo + N;
+    for (let j = 0; j < nx; j++) {
+      out[o + j] = wa[j] * (ax[j] - y[z + j]);
+      ax[j] = y[z + j];
+    }
+    for (let i = 0; i < n1; i++) {
+      out[o + nx + i] = wa[nx + i] * (a1[i] - y[z + nx + i]);
+      a1[i] = y[z + nx + i];
+    }
+    for (let k = 0; k < n2; k++) {
+      const n = nx + n1 + k;
+      out[o + n] = wa[n] * (a2[k] - y[z + n]);
+      a2[k] = y[z + n];
+    }
   }
 
   /** du/dt of sample b (state y[0..N)) into out[0..N). No allocation. */
@@ -142,15 +293,9 @@ export class CircuitModel {
     const chip = this.chip;
     const ph = this.ph as Phase;
     const { rd, a1, a2, ax } = this;
-    const { W0f, W0b, W1f, W1b } = this.w;
-    const gain = chip.gain;
-    const off = chip.offset;
-    for (let i = 0; i < n1 + n2; i++) {
-      rhoAndDeriv(y[yo + nx + i] - off[i], rd, 2 * i);
-      rd[2 * i] *= gain[i];
-      rd[2 * i + 1] *= gain[i];
-    }
-    crossbarDrives(this.d, W0f, W0b, W1f, W1b, chip.bias, y, yo, rd, this.rd2, ax, a1, a2);
+    this.activations(y, yo, rd);
+    this.sensed(y, yo);
+    if (this.wa) this.amplifierPoles(y, yo, out, oo);
     const gu = this.gUnit;
     const GL = chip.GL;
     const invC = this.invC;
@@ -203,6 +348,85 @@ export class CircuitModel {
     }
     for (let i = 0; i < n1; i++) p += (this.s0row[i] + this.s1col[i]) * rd[2 * i] * rd[2 * i];
     for (let k = 0; k < n2; k++) p += this.s1row[k] * rd[2 * (n1 + k)] * rd[2 * (n1 + k)];
+    if (this.ivK !== 0 || this.readScale !== 1) p += this.linePowerCorrection(y, yo);
     return p * this.vUnit * this.vUnit;
   }
+
+  /**
+   * Crossbar dissipation with drive s V_unit u and the sinh I-V, minus the linear u^2 terms power()
+   * already added: a device G on a line driven at u dissipates G s^2 u f(u) V_unit^2, f(u) = sinh(k u)/k.
+   */
+  private linePowerCorrection(y: Float64Array, yo: number): number {
+    const { nx, n1, n2 } = this.d;
+    const rd = this.rd;
+    const s2 = this.readScale * this.readScale;
+    const k = this.ivK;
+    const term = (u: number) => s2 * u * (k === 0 ? u : Math.sinh(k * u) / k) - u * u;
+    let p = 0;
+    for (let j = 0; j < nx; j++) p += this.s0col[j] * term(y[yo + j]);
+    for (let i = 0; i < n1; i++) p += (this.s0row[i] + this.s1col[i]) * term(rd[2 * i]);
+    for (let k2 = 0; k2 < n2; k2++) p += this.s1row[k2] * term(rd[2 * (n1 + k2)]);
+    return p;
+  }
+}
+
+/** Constant line currents (CircuitModel.lineOffset): V_os G_line / (G_unit V_unit s) plus the multiplier input offsets. */
+function lineOffsets(m: CircuitModel): Float64Array | null {
+  const { vos, multOffset } = m.per;
+  if (!vos && !multOffset) return null;
+  const nx = m.d.nx;
+  const lo = new Float64Array(m.N);
+  if (vos) for (let n = 0; n < m.N; n++) lo[n] = (vos[n] * m.gSyn[n]) / (m.gUnit * m.vUnit * m.readScale);
+  if (multOffset) for (let i = 0; i < multOffset.length; i++) lo[nx + i] += multOffset[i];
+  return lo;
+}
+
+/** Amplifier poles w_a = 2 pi GBW / NG, noise gain NG = 1 + G_line / G_unit (a transimpedance stage with R_f = 1/G_unit). */
+function ampPoles(m: CircuitModel): Float64Array | null {
+  const gbw = m.per.gbw;
+  if (!gbw) return null;
+  const wa = new Float64Array(m.N);
+  for (let n = 0; n < m.N; n++) wa[n] = (2 * Math.PI * gbw[n]) / (1 + m.gSyn[n] / m.gUnit);
+  return wa;
+}
+
+/**
+ * Noise intensities. Johnson 2 k_B T_eff G per conductance, amplifier e_n as a line current noise
+ * of one-sided PSD e_n^2 G_line^2 (SDE intensity e_n^2 G_line^2 / 2); line noise counts 1/s^2 with
+ * v_read_scale s. Lumped: all at the node (today's model when e_n = 0, s = 1). Source: the node
+ * keeps leak and spring noise; line noise goes onto the amplifier state z (finite GBW), or passes
+ * the multiplier (ideal amplifiers: sLine, see noiseAt); the nudge element's noise is added per phase.
+ */
+function noiseParts(m: CircuitModel): { sigma: Float64Array; sig2: Float64Array; nudgeQ: Float64Array; sLine: Float64Array } {
+  const chip = m.chip;
+  const { nx } = m.d;
+  const N = m.N;
+  const tEff = chip.spec.noise.temperature * (1 + chip.spec.noise.excess);
+  const en = chip.spec.amplifier?.en ?? 0;
+  const s = m.readScale;
+  const M = m.wa ? 2 * N : N;
+  const sigma = new Float64Array(M);
+  const nudgeQ = new Float64Array(nx);
+  const sLine = new Float64Array(N - nx);
+  for (let n = 0; n < N; n++) {
+    const cv = chip.C[n] * m.vUnit;
+    const enq = (en * en * m.gSyn[n] * m.gSyn[n]) / (2 * s * s);
+    if (!m.sourceNoise) {
+      const gTot = chip.GL[n] + m.gSyn[n] / (s * s) + (n < nx ? chip.gSpring[n] : 0);
+      sigma[n] = Math.sqrt(2 * K_BOLTZMANN * tEff * gTot + enq) / cv;
+      continue;
+    }
+    const qNode = 2 * K_BOLTZMANN * tEff * (chip.GL[n] + (n < nx ? chip.gSpring[n] : 0));
+    const qLine = (2 * K_BOLTZMANN * tEff * m.gSyn[n]) / (s * s) + enq;
+    if (m.wa) {
+      sigma[n] = Math.sqrt(qNode) / cv;
+      sigma[N + n] = (m.wa[n] * Math.sqrt(qLine)) / (m.gUnit * m.vUnit);
+    } else if (n < nx) sigma[n] = Math.sqrt(qNode + qLine) / cv;
+    else {
+      sigma[n] = Math.sqrt(qNode) / cv;
+      sLine[n - nx] = Math.sqrt(qLine) / cv;
+    }
+    if (n < nx) nudgeQ[n] = (2 * K_BOLTZMANN * tEff * m.gUnit * chip.nudgeGain[n]) / (cv * cv);
+  }
+  return { sigma, sig2: sigma.map((v) => v * v), nudgeQ, sLine };
 }

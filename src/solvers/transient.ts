@@ -63,7 +63,7 @@ function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float6
   if (win.length && r.trace) {
     acc.fill(0);
     for (let k = nUser; k < times.length; k++) for (let i = 0; i < N; i++) acc[i] += r.trace.y[k][i] / win.length;
-  } else acc.set(y);
+  } else acc.set(y.subarray(0, N));
   if (r.settleTime !== null) {
     tot.settleMax = Math.max(tot.settleMax ?? 0, r.settleTime);
     tot.settleSum += r.settleTime;
@@ -80,6 +80,10 @@ function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: F
   const dt = o.duration / n;
   const nw = o.window > 0 ? Math.min(n, Math.max(1, Math.round(o.window / dt))) : 0;
   const perStep = o.solver === 'heun' ? 2 : 1;
+  // State-dependent noise (CircuitModel.noiseAt, e.g. sense-line noise through the rho' multiplier):
+  // amplitudes refreshed at each step's start point (Ito), in place in the stepper's sigma.
+  const stateNoise = !model.additiveNoise && o.solver !== 'euler';
+  const clampX = model.ph?.clampX === true;
   acc.fill(0);
   let nextTrace = 0;
   for (let k = 0; k < n; k++) {
@@ -89,12 +93,16 @@ function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: F
     }
     // Left-point rule for the dissipated energy.
     tot.energy += model.power(b, y) * dt;
+    if (stateNoise) {
+      model.noiseAt(b, y, sigma);
+      if (clampX) sigma.fill(0, 0, model.d.nx);
+    }
     stepper.step(t, y, dt);
     if (k >= n - nw) for (let i = 0; i < N; i++) acc[i] += y[i];
   }
   if (trace && o.traceTimes) while (nextTrace < o.traceTimes.length) trace[nextTrace++].push(y.slice(0, N));
   if (nw > 0) for (let i = 0; i < N; i++) acc[i] /= nw;
-  else acc.set(y);
+  else acc.set(y.subarray(0, N));
   tot.steps += n;
   tot.evals += n * perStep;
 }
