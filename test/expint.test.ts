@@ -186,22 +186,22 @@ async function stationaryRatios(solver: TransientOptions['solver'], dt: number, 
 }
 
 describe('stationary node variances at steps near tau (closed form sigma^2 / (2 a))', () => {
-  it('float64 path: exp_euler and exp_heun at dt = tau/2 (a dt = 12.5 on the nudged visible nodes) within 2%', async () => {
+  it('float64 path: exp_euler and exp_heun at dt = tau (a dt = 25 on the nudged visible nodes) within 2%', async () => {
     const tau = 2e-9;
     for (const solver of ['exp_euler', 'exp_heun'] as const) {
-      const r = await stationaryRatios(solver, tau / 2, null);
-      console.log(`${solver} float64 dt = tau/2: visible ${r.x.toFixed(4)}, hidden ${r.h.toFixed(4)} of sigma^2/(2a)`);
+      const r = await stationaryRatios(solver, tau, null);
+      console.log(`${solver} float64 dt = tau: visible ${r.x.toFixed(4)}, hidden ${r.h.toFixed(4)} of sigma^2/(2a)`);
       expect(Math.abs(r.x - 1)).toBeLessThan(0.02);
       expect(Math.abs(r.h - 1)).toBeLessThan(0.02);
     }
   });
 
-  it.skipIf(!wasmAvailable())('wasm float32 path: exp_euler and exp_heun at dt = tau/2 within 2%', async () => {
+  it.skipIf(!wasmAvailable())('wasm float32 path: exp_euler and exp_heun at dt = tau within 2%', async () => {
     const e = await WasmEngine.create(2);
     engines.push(e);
     for (const solver of ['exp_euler', 'exp_heun'] as const) {
-      const r = await stationaryRatios(solver, 1e-9, e);
-      console.log(`${solver} wasm dt = tau/2: visible ${r.x.toFixed(4)}, hidden ${r.h.toFixed(4)} of sigma^2/(2a)`);
+      const r = await stationaryRatios(solver, 2e-9, e);
+      console.log(`${solver} wasm dt = tau: visible ${r.x.toFixed(4)}, hidden ${r.h.toFixed(4)} of sigma^2/(2a)`);
       expect(Math.abs(r.x - 1)).toBeLessThan(0.02);
       expect(Math.abs(r.h - 1)).toBeLessThan(0.02);
     }
@@ -325,12 +325,13 @@ describe('validator step rules', () => {
     expect(Math.abs(varianceRatio('heun', xh) - 0.95)).toBeLessThan(1e-9);
   });
 
-  it('heun with noise on the ReRAM chip needs dt <= 0.409 tau_fast; the exponential schemes dt <= tau/2', () => {
+  it('heun with noise on the ReRAM chip needs dt <= 0.409 tau_fast; the exponential schemes dt <= tau', () => {
     const raw = (over: Record<string, unknown>) => ({ ...JSON.parse(JSON.stringify(loadCircuit(packagePath('circuits', 'reram.json')))), transient: { ...loadCircuit(packagePath('circuits', 'reram.json')).transient, ...over } });
     expect(() => validateCircuit(raw({ solver: 'heun', dt: 1e-10 }), 'r.json')).toThrow(/^r\.json: transient\.dt: got 1e-10 s, allowed <= 2\.85e-11 s with "heun" and thermal noise/);
     expect(() => validateCircuit(raw({ solver: 'heun', dt: 2.5e-11 }), 'r.json')).not.toThrow();
     expect(() => validateCircuit(raw({ solver: 'exp_heun', dt: 1e-9 }), 'r.json')).not.toThrow();
-    expect(() => validateCircuit(raw({ solver: 'exp_euler', dt: 1.2e-9 }), 'r.json')).toThrow(/^r\.json: transient\.dt: got 1\.2e-9 s, allowed <= 1\.00e-9 s with "exp_euler"/);
+    expect(() => validateCircuit(raw({ solver: 'exp_euler', dt: 2e-9 }), 'r.json')).not.toThrow();
+    expect(() => validateCircuit(raw({ solver: 'exp_euler', dt: 2.2e-9 }), 'r.json')).toThrow(/^r\.json: transient\.dt: got 2\.2e-9 s, allowed <= 2\.00e-9 s with "exp_euler"/);
     // Stored circuits (checkpoints) skip the accuracy rule; without noise it does not apply.
     expect(() => validateCircuit(raw({ solver: 'heun', dt: 1e-10 }), 'r.json', { stepAccuracy: false })).not.toThrow();
     const cold = raw({ solver: 'heun', dt: 1e-10 });

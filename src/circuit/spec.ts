@@ -230,12 +230,12 @@ export function validateCircuit(raw: unknown, file: string, o: { stepAccuracy?: 
   return c;
 }
 
-/** exp_euler / exp_heun: the linear part is exact, the explicit nonlinear coupling needs dt <= tau / 2 (step-bounds.ts). */
+/** exp_euler / exp_heun: the linear part is exact, the explicit nonlinear coupling needs dt <= tau (step-bounds.ts). */
 function checkExpStep(c: CircuitSpec, file: string, tau: number): void {
   if (!c.transient.solver.startsWith('exp_')) return;
   const bound = EXP_DT_TAU * tau;
   if (c.transient.dt > bound * (1 + 1e-9)) {
-    throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed <= ${bound.toPrecision(3)} s with "${c.transient.solver}" (tau/2: the nonlinear coupling, on the time constant tau = C/G_L, is explicit)`);
+    throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed <= ${bound.toPrecision(3)} s with "${c.transient.solver}" (tau = C/G_L: the nonlinear coupling, on that time constant, is explicit)`);
   }
 }
 
