@@ -41,10 +41,12 @@ export interface SdeSystem {
   noiseAt?: (t: number, y: Float64Array, out: Float64Array) => void;
 }
 
-export type SdeScheme = 'euler_maruyama' | 'heun' | 'exp_euler' | 'exp_heun';
+export type SdeScheme = 'euler_maruyama' | 'heun';
+/** The exponential schemes (they need sys.rates). */
+export type ExpScheme = 'exp_euler' | 'exp_heun';
 
-/** True for the exponential schemes (they need sys.rates). */
-export function isExponential(scheme: string): scheme is 'exp_euler' | 'exp_heun' {
+/** True for the exponential schemes. */
+export function isExponential(scheme: string): scheme is ExpScheme {
   return scheme === 'exp_euler' || scheme === 'exp_heun';
 }
 
@@ -67,7 +69,7 @@ export function expVar(x: number): number {
 export interface SdeOptions {
   /** Nominal step; (t1 - t0) / dt must be an integer to within 1e-9 relative (else throws). */
   dt: number;
-  scheme: SdeScheme;
+  scheme: SdeScheme | ExpScheme;
   /** Source of the Brownian increments (unused when `increments` is given). */
   rng: Rng;
   /** Called after every step with the new time and state (the state buffer is reused: copy it to keep it). */
@@ -100,7 +102,7 @@ export class SdeStepper {
 
   constructor(
     readonly sys: SdeSystem,
-    readonly scheme: SdeScheme,
+    readonly scheme: SdeScheme | ExpScheme,
     private readonly rng: Rng,
   ) {
     if (!['euler_maruyama', 'heun', 'exp_euler', 'exp_heun'].includes(scheme)) throw new Error(`SdeStepper: unknown scheme "${scheme as string}"`);

@@ -10,7 +10,7 @@ import type { Phase } from '../circuit/phase.js';
 import type { TransientOptions } from '../circuit/analysis.js';
 import { Rng } from '../util/rng.js';
 import { integrateOde } from './ode.js';
-import { type SdeScheme, type SdeSystem, SdeStepper, isExponential } from './sde.js';
+import { type ExpScheme, type SdeScheme, type SdeSystem, SdeStepper, isExponential } from './sde.js';
 
 
 export interface TransientStats {
@@ -72,8 +72,8 @@ function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float6
 }
 
 /** The SDE scheme of a fixed-step solver (euler is Euler-Maruyama with the noise off). */
-function schemeOf(solver: TransientOptions['solver']): SdeScheme {
-  return solver === 'heun' || isExponential(solver) ? (solver as SdeScheme) : 'euler_maruyama';
+function schemeOf(solver: TransientOptions['solver']): SdeScheme | ExpScheme {
+  return solver === 'heun' || isExponential(solver) ? solver : 'euler_maruyama';
 }
 
 /**
