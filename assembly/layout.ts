@@ -46,6 +46,9 @@ export const C_PS = 160; // ptr: spring (nx)
 export const C_PX = 164; // ptr: crossbar columns driven by x (nx)
 export const C_PN = 168; // ptr: |beta kappa| nudge gain (nx)
 export const C_PR = 172; // ptr: crossbar lines driven by rho(h) (n1+n2)
+export const C_EA = 176; // ptr: exponential schemes: e^{-a h} per unit, a the linear rate of leak, spring and nudge (N)
+export const C_P1 = 180; // ptr: phi1(a h) G_unit / C: one exponential step's response to the nonlinear force (N)
+export const C_P2 = 184; // ptr: phi2(a h) G_unit / C: the ETD2RK corrector's factor (N)
 
 // Vector constants (16-byte aligned), loaded where used.
 export const V_ONE = 256; // f32x4: 1

@@ -28,6 +28,8 @@ import {
   V_FIFTH, V_ZERO, V_EXPLO, V_EXPHI, V_LOG2E, V_NLN2HI, V_NLN2LO, V_E0, V_E1, V_E2, V_E3, V_E4,
   V_E5, V_MAGIC, V_LAMBDA, V_BK, V_NEGEPS, V_SIGN
 } from './layout';
+// exponential chip steps (chipStageExp)
+import { C_EA, C_P1, C_P2 } from './layout';
 
 @inline function ld(ctx: usize, off: usize): i32 {
   return load<i32>(ctx + off);
@@ -739,25 +741,102 @@ function chipStage(ctx: usize, slot: usize, stage: i32, acc: i32): void {
 }
 
 /**
- * nSteps fixed steps of a chip transient on a whole tile (Euler-Maruyama, or stochastic Heun
- * with the same Z in both stages), noisy when `noisy`; the last nWin states are summed into
- * GMP (the measurement window). Every slot draws from its own generator, so a sample's path
- * does not depend on its slot, tile or thread.
+ * One stage of an exponential chip step on one slot (solvers/sde.ts exp_euler / exp_heun), from
+ * its drives. The linear rate a (leak, spring, nudge) is exact: with the nonlinear force
+ *   x: ax + KS xt + KNB xg   (0 when x is clamped; EA = 1 there)
+ *   h: D a
+ * stage 3 (exp Euler):           s = EA s + P1 nl + Z;            also accumulates the power at s
+ * stage 4 (ETD2RK predictor):    G = nl, s = EA s + P1 nl + Z;    also accumulates the power at s
+ * stage 5 (ETD2RK corrector):    s += P2 (nl - G).
+ * SIG holds the exact OU noise std sigma sqrt((1 - e^{-2 a h}) / (2 a)). acc != 0 adds the new s to GMP.
  */
-export function chipRun(ctx: usize, tile: usize, xb: usize, nSteps: i32, nWin: i32, heun: i32, noisy: i32): void {
+function chipStageExp(ctx: usize, slot: usize, stage: i32, acc: i32): void {
+  const nx = ld(ctx, C_NX);
+  const N = ld(ctx, C_N);
+  const s = slot + <usize>ld(ctx, O_S);
+  const a = slot + <usize>ld(ctx, O_A);
+  const g = slot + <usize>ld(ctx, O_G);
+  const win = slot + <usize>ld(ctx, O_GMP);
+  const zz = slot + <usize>ld(ctx, O_BEST);
+  const xt = slot + <usize>ld(ctx, O_XT);
+  const xg = slot + <usize>ld(ctx, O_XG);
+  const dd = slot + <usize>ld(ctx, O_D) - (<usize>nx << 2);
+  const rr = slot + <usize>ld(ctx, O_R) - (<usize>nx << 2);
+  const ks = <usize>ld(ctx, C_KS);
+  const knb = <usize>ld(ctx, C_KNB);
+  const ea = <usize>ld(ctx, C_EA);
+  const p1 = <usize>ld(ctx, C_P1);
+  const p2 = <usize>ld(ctx, C_P2);
+  const pl = <usize>ld(ctx, C_PL);
+  const ps = <usize>ld(ctx, C_PS);
+  const px = <usize>ld(ctx, C_PX);
+  const pn = <usize>ld(ctx, C_PN);
+  const pr = <usize>ld(ctx, C_PR) - (<usize>nx << 2);
+  const clamp = ld(ctx, C_CLAMPX) != 0;
+  const power = stage < 5;
+  let pw = f32x4.splat(0);
+  for (let n = 0; n < N; n += 4) {
+    const o = <usize>n << 2;
+    const sv = v128.load(s + o);
+    let nl: v128;
+    if (n < nx) {
+      if (clamp) nl = f32x4.splat(0);
+      else nl = madd(v128.load(knb + o), v128.load(xg + o), madd(v128.load(ks + o), v128.load(xt + o), v128.load(a + o)));
+      if (power) {
+        const dt = f32x4.sub(sv, v128.load(xt + o));
+        const dg = f32x4.sub(sv, v128.load(xg + o));
+        pw = madd(f32x4.add(v128.load(pl + o), v128.load(px + o)), f32x4.mul(sv, sv), pw);
+        pw = madd(v128.load(ps + o), f32x4.mul(dt, dt), pw);
+        pw = madd(v128.load(pn + o), f32x4.mul(dg, dg), pw);
+      }
+    } else {
+      nl = f32x4.mul(v128.load(dd + o), v128.load(a + o));
+      if (power) {
+        const rv = v128.load(rr + o);
+        pw = madd(v128.load(pl + o), f32x4.mul(sv, sv), pw);
+        pw = madd(v128.load(pr + o), f32x4.mul(rv, rv), pw);
+      }
+    }
+    let ns: v128;
+    if (stage == 5) ns = madd(v128.load(p2 + o), f32x4.sub(nl, v128.load(g + o)), sv);
+    else {
+      if (stage == 4) v128.store(g + o, nl);
+      ns = f32x4.add(madd(v128.load(p1 + o), nl, f32x4.mul(v128.load(ea + o), sv)), v128.load(zz + o));
+    }
+    v128.store(s + o, ns);
+    if (acc) v128.store(win + o, f32x4.add(v128.load(win + o), ns));
+  }
+  if (power) {
+    const r = slot + <usize>ld(ctx, O_RES) + 16;
+    store<f64>(r, load<f64>(r) + (<f64>f32x4.extract_lane(pw, 0) + <f64>f32x4.extract_lane(pw, 1) + <f64>f32x4.extract_lane(pw, 2) + <f64>f32x4.extract_lane(pw, 3)));
+  }
+}
+
+/**
+ * nSteps fixed steps of a chip transient on a whole tile, noisy when `noisy`; the last nWin
+ * states are summed into GMP (the measurement window). scheme: 0 Euler-Maruyama, 1 stochastic
+ * Heun (the same Z in both stages), 2 exponential Euler, 3 ETD2RK (exp_heun, the same Z in the
+ * predictor). Every slot draws from its own generator, so a sample's path does not depend on
+ * its slot, tile or thread.
+ */
+export function chipRun(ctx: usize, tile: usize, xb: usize, nSteps: i32, nWin: i32, scheme: i32, noisy: i32): void {
   const st = <usize>ld(ctx, C_STRIDE);
   const N = ld(ctx, C_N);
   const zOff = <usize>ld(ctx, O_BEST);
   const rOff = <usize>ld(ctx, O_SPREV);
   const sig = <usize>ld(ctx, C_SIG);
+  const two = (scheme & 1) != 0;
+  const exp = scheme >= 2;
   for (let t = 0; t < nSteps; t++) {
     const acc = t >= nSteps - nWin ? 1 : 0;
     if (noisy) for (let k = 0; k < 8; k++) normals(tile + <usize>k * st + rOff, tile + <usize>k * st + zOff, sig, N >> 3);
     drives(ctx, tile, xb, 255, true, true);
-    for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, heun ? 1 : 0, heun ? 0 : acc);
-    if (heun) {
+    if (exp) for (let k = 0; k < 8; k++) chipStageExp(ctx, tile + <usize>k * st, two ? 4 : 3, two ? 0 : acc);
+    else for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, two ? 1 : 0, two ? 0 : acc);
+    if (two) {
       drives(ctx, tile, xb, 255, false, true);
-      for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, 2, acc);
+      if (exp) for (let k = 0; k < 8; k++) chipStageExp(ctx, tile + <usize>k * st, 5, acc);
+      else for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, 2, acc);
     }
   }
 }

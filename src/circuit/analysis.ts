@@ -42,11 +42,11 @@ export interface RelaxSpec {
 
 export const PAPER_RELAX: RelaxSpec = { method: 'paper', paper: { eps: 0.1, T: 300 }, equilibrium: DEFAULT_EQUILIBRIUM };
 
-export type TransientSolver = 'euler' | 'euler_maruyama' | 'heun' | 'odex';
+export type TransientSolver = 'euler' | 'euler_maruyama' | 'heun' | 'odex' | 'exp_euler' | 'exp_heun';
 
 export interface TransientOptions {
   solver: TransientSolver;
-  /** Fixed step (s) of euler / euler_maruyama / heun. */
+  /** Fixed step (s) of euler / euler_maruyama / heun / exp_euler / exp_heun. */
   dt: number;
   /** Phase duration (s). */
   duration: number;

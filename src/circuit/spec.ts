@@ -8,6 +8,7 @@ import { packagePath } from '../util/paths.js';
 import { readJsonFile } from '../util/json.js';
 import { type ObjectField, validateObject } from './schema.js';
 import { PROGRAM_MODEL_FIELDS, type ProgramModelSpec } from './device-schema.js';
+import { EXP_DT_TAU, VARIANCE_TOL, maxStepForVariance } from './step-bounds.js';
 
 export const CIRCUIT_FORMAT = 'gradep-circuit/1';
 
@@ -154,7 +155,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       kind: 'object',
       doc: 'physical-time simulation of each phase (relax.method = transient)',
       fields: {
-        solver: { kind: 'enum', values: ['euler', 'euler_maruyama', 'heun', 'odex'], default: 'heun', doc: 'euler: fixed-step deterministic (= paper dynamics at dt = epsilon tau); euler_maruyama / heun: SDE with thermal noise; odex: adaptive deterministic (noise must be 0)' },
+        solver: { kind: 'enum', values: ['euler', 'euler_maruyama', 'heun', 'odex', 'exp_euler', 'exp_heun'], default: 'heun', doc: 'euler: fixed-step deterministic (= paper dynamics at dt = epsilon tau); euler_maruyama / heun: SDE with thermal noise; odex: adaptive deterministic (noise must be 0); exp_euler / exp_heun: exponential Euler / order-2 exponential Runge-Kutta (ETD2RK, Cox & Matthews 2002) SDE steps that integrate the linear leak, spring and nudge and their thermal noise exactly (Ornstein-Uhlenbeck transition), with the nonlinear coupling explicit (docs/circuit-model.md)' },
         dt: { kind: 'number', unit: 's', gt: 0, max: 1, default: 1e-9, doc: 'fixed step of euler / euler_maruyama / heun (must be below the fastest time constant)' },
         t_free: { kind: 'number', unit: 's', gt: 0, max: 10, default: 300e-9, doc: 'relaxation time of the free phase' },
         t_nudge: { kind: 'number', unit: 's', gt: 0, max: 10, default: 100e-9, doc: 'relaxation time of each nudged phase (starts from the free phase end state)' },
@@ -269,7 +270,7 @@ export interface CostSpec {
 
 /** How it is simulated: the transient and ideal-relaxation settings (the analyses). */
 export interface AnalysisSpec {
-  transient: { solver: 'euler' | 'euler_maruyama' | 'heun' | 'odex'; dt: number; t_free: number; t_nudge: number; rtol: number; atol: number; settle_tol: number };
+  transient: { solver: 'euler' | 'euler_maruyama' | 'heun' | 'odex' | 'exp_euler' | 'exp_heun'; dt: number; t_free: number; t_nudge: number; rtol: number; atol: number; settle_tol: number };
   relax: { method: 'paper' | 'equilibrium' | 'transient'; epsilon: number; T: number; tol: number; max_iter: number; memory: number; eta: number };
 }
 
@@ -292,8 +293,11 @@ export function betaBound(c: CircuitSpec): number {
   return Math.min(bound, 1);
 }
 
-/** Validate a parsed circuit; `file` names it in errors. */
-export function validateCircuit(raw: unknown, file: string): CircuitSpec {
+/**
+ * Validate a parsed circuit; `file` names it in errors. `o.stepAccuracy: false` skips the
+ * stationary-variance step rule (checkVarianceStep), for circuits stored by earlier runs.
+ */
+export function validateCircuit(raw: unknown, file: string, o: { stepAccuracy?: boolean } = {}): CircuitSpec {
   const c = validateObject(file, '', raw, CIRCUIT_SCHEMA) as unknown as CircuitSpec;
   // The paper dynamics x <- x - eps (1 + lambda + beta kappa) (...) is stable only when
   // eps (1 + lambda + beta kappa) < 2 (the paper: lambda above ~19 diverges at eps = 0.1).
@@ -318,18 +322,20 @@ export function validateCircuit(raw: unknown, file: string): CircuitSpec {
   if (c.relax.method === 'transient') {
     const tau = c.node.capacitance / c.node.g_leak;
     const stiff = (1 + c.spring.lambda + c.nudge.beta * kappa) * (1 + 3 * c.node.c_dtod);
+    checkExpStep(c, file, tau);
     // Explicit fixed steps need dt well below the fastest time constant tau / (1 + lambda + beta kappa).
-    if (c.transient.solver !== 'odex' && c.transient.dt * stiff >= 1.9 * tau) {
+    if (c.transient.solver !== 'odex' && !c.transient.solver.startsWith('exp_') && c.transient.dt * stiff >= 1.9 * tau) {
       throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed < ${((1.9 * tau) / stiff).toPrecision(3)} s (the fastest node time constant is tau/(1+lambda+beta kappa) = ${(tau / stiff).toPrecision(3)} s)`);
     }
     // The amplifier pole is an explicit state too: dt must resolve w_a <= 2 pi gbw (1 + 3 gbw_dtod).
     const wa = 2 * Math.PI * c.amplifier.gbw * (1 + 3 * c.amplifier.gbw_dtod);
-    if (c.transient.solver !== 'odex' && c.transient.dt * wa >= 1.9) {
+    if (c.transient.solver !== 'odex' && !c.transient.solver.startsWith('exp_') && c.transient.dt * wa >= 1.9) {
       throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed < ${(1.9 / wa).toPrecision(3)} s (the amplifier pole 2 pi amplifier.gbw must be resolved)`);
     }
     if (c.transient.solver === 'odex' && c.noise.temperature > 0) {
       throw new GradepError(`${file}: transient.solver: got "odex" with noise.temperature ${c.noise.temperature} K, allowed "euler_maruyama" or "heun" when there is thermal noise (odex is deterministic)`);
     }
+    if (o.stepAccuracy !== false) checkVarianceStep(c, file, tau / stiff);
   }
   return c;
 }
@@ -372,6 +378,28 @@ export function keyCircuit(c: CircuitSpec): Record<string, unknown> {
     }
   }
   return out;
+}
+
+/** exp_euler / exp_heun: the linear part is exact, the explicit nonlinear coupling needs dt <= tau (step-bounds.ts). */
+function checkExpStep(c: CircuitSpec, file: string, tau: number): void {
+  if (!c.transient.solver.startsWith('exp_')) return;
+  const bound = EXP_DT_TAU * tau;
+  if (c.transient.dt > bound * (1 + 1e-9)) {
+    throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed <= ${bound.toPrecision(3)} s with "${c.transient.solver}" (tau = C/G_L: the nonlinear coupling, on that time constant, is explicit)`);
+  }
+}
+
+/**
+ * With thermal noise, euler_maruyama / heun must keep the stationary variance of the fastest
+ * node (rate 1/tauFast, a linear OU node) within VARIANCE_TOL of sigma^2 / (2 a) (step-bounds.ts).
+ */
+function checkVarianceStep(c: CircuitSpec, file: string, tauFast: number): void {
+  const s = c.transient.solver;
+  if ((s !== 'heun' && s !== 'euler_maruyama') || !(c.noise.temperature > 0)) return;
+  const bound = maxStepForVariance(s) * tauFast;
+  if (c.transient.dt > bound) {
+    throw new GradepError(`${file}: transient.dt: got ${c.transient.dt} s, allowed <= ${bound.toPrecision(3)} s with "${s}" and thermal noise (stationary variance of the fastest node, time constant ${tauFast.toPrecision(3)} s, within ${VARIANCE_TOL * 100}%; "exp_euler"/"exp_heun" are exact there)`);
+  }
 }
 
 /** Time constant tau = C / G_L of a node (seconds). */

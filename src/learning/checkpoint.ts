@@ -158,7 +158,8 @@ export function loadCheckpoint(path: string): Checkpoint {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new GradepError(`${path}: expected a JSON object`);
   const v1 = raw.format === CHECKPOINT_FORMAT_V1;
   if (raw.format !== CHECKPOINT_FORMAT && !v1) throw new GradepError(`${path}: format: got ${JSON.stringify(raw.format)}, allowed "${CHECKPOINT_FORMAT}" (or "${CHECKPOINT_FORMAT_V1}")`);
-  const circuit = validateCircuit(raw.circuit, `${path} (circuit)`);
+  // A stored circuit records what its run used: the newer step-accuracy rule applies to new runs only.
+  const circuit = validateCircuit(raw.circuit, `${path} (circuit)`, { stepAccuracy: false });
   const d: Dims = { nx: circuit.layers.visible, n1: circuit.layers.hidden1, n2: circuit.layers.hidden2 };
   const step = raw.step;
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new GradepError(`${path}: step: got ${JSON.stringify(step)}, allowed an integer >= 0`);

@@ -309,9 +309,13 @@ function readSweepRows(dir: string): { spec: SweepSpec; rows: SweepResult[]; fai
   // The points of the sweep as last run, numbered in its order: a directory may still hold
   // results of values since dropped from the file, and those stay out.
   const done = readResults(dir);
+  // A point whose key no longer matches because its base circuit file changed since the run
+  // (e.g. a preset's transient solver) is found by its recorded place in the sweep instead.
+  const place = (q: { index: number; action: string; chip_seed: number; overrides: unknown }) => JSON.stringify([q.index, q.action, q.chip_seed, q.overrides]);
+  const byPlace = new Map([...done.values()].map((r) => [place(r), r]));
   const failed: string[] = [];
   const rows = sweepPoints(spec, file, keys).flatMap((p) => {
-    const r = done.get(p.key);
+    const r = done.get(p.key) ?? byPlace.get(place(p));
     // A failed point (its relaxation diverged) has no numbers to draw: named in a note instead.
     if (r && isFailed(r)) failed.push(`#${p.index} ${p.action} ${JSON.stringify(p.overrides)} chip ${p.chip_seed}: ${r.error}`);
     return r && !isFailed(r) ? [{ ...r, index: p.index }] : [];

@@ -12,6 +12,17 @@
  *   order 1.0 with additive noise (the missing integral of (s - t_k) dW limits it), but order 2 on
  *   the deterministic part and a smaller error constant than Euler-Maruyama.
  *
+ * - 'exp_euler': exponential Euler for dy = (-a y + N(y)) dt + sigma dW with the stiff linear rates
+ *   a_n (sys.rates) integrated exactly (Hochbruck & Ostermann, Acta Numerica 19, 2010, sec. 2.2;
+ *   the noise term is the exact Ornstein-Uhlenbeck transition, Gillespie, Phys. Rev. E 54, 1996):
+ *     y <- e^{-a h} y + phi1 N(y) + sigma sqrt((1 - e^{-2 a h}) / (2 a)) xi,  phi1 = (1 - e^{-a h}) / a.
+ *   Order 1 on the nonlinear part; exact in distribution for an isolated linear node at any h.
+ * - 'exp_heun': the order-2 exponential Runge-Kutta predictor-corrector (ETD2RK, Cox & Matthews,
+ *   J. Comput. Phys. 176, 2002, eq. 22) with the same noise in the predictor (as Heun):
+ *     u = e^{-a h} y + phi1 N(y) + noise;  y <- u + phi2 (N(u) - N(y)),  phi2 = (e^{-a h} - 1 + a h) / (a^2 h).
+ *   With a = 0 the two reduce to Euler-Maruyama and stochastic Heun exactly (phi1 = h, phi2 = h/2).
+ * With state-dependent noise (sys.noiseAt) every scheme evaluates sigma at the step start (Ito).
+ *
  * dW_n ~ N(0, h), drawn from an explicit seeded `Rng` (n normals per step, component order), or
  * supplied by the caller (`increments`) to drive the integrator along a given Brownian path.
  * No allocation happens inside the step loop.
@@ -24,14 +35,41 @@ export interface SdeSystem {
   drift(t: number, y: Float64Array, out: Float64Array): void;
   /** noise amplitude per component: dy_n = drift_n dt + sigma_n dW_n */
   sigma: Float64Array;
+  /** Linear decay rates a_n (1/s) of the drift, drift_n = -a_n y_n + N_n(y): needed by the exponential schemes. */
+  rates?: Float64Array;
+  /** State-dependent noise amplitude at (t, y) into out (Ito: evaluated at the step start); replaces sigma. */
+  noiseAt?: (t: number, y: Float64Array, out: Float64Array) => void;
 }
 
 export type SdeScheme = 'euler_maruyama' | 'heun';
+/** The exponential schemes (they need sys.rates). */
+export type ExpScheme = 'exp_euler' | 'exp_heun';
+
+/** True for the exponential schemes. */
+export function isExponential(scheme: string): scheme is ExpScheme {
+  return scheme === 'exp_euler' || scheme === 'exp_heun';
+}
+
+/** phi1(x) / h = (1 - e^{-x}) / x at x = a h (1 at x = 0). */
+export function expQ1(x: number): number {
+  return Math.abs(x) < 1e-300 ? 1 : -Math.expm1(-x) / x;
+}
+
+/** phi2(x) / h = (e^{-x} - 1 + x) / x^2 at x = a h (1/2 at x = 0; Taylor series near 0, no cancellation). */
+export function expQ2(x: number): number {
+  if (Math.abs(x) < 1e-2) return 0.5 + x * (-1 / 6 + x * (1 / 24 + x * (-1 / 120 + x / 720)));
+  return (Math.expm1(-x) + x) / (x * x);
+}
+
+/** Exact OU transition variance over h per unit sigma^2, divided by h: (1 - e^{-2x}) / (2x) at x = a h. */
+export function expVar(x: number): number {
+  return expQ1(2 * x);
+}
 
 export interface SdeOptions {
   /** Nominal step; (t1 - t0) / dt must be an integer to within 1e-9 relative (else throws). */
   dt: number;
-  scheme: SdeScheme;
+  scheme: SdeScheme | ExpScheme;
   /** Source of the Brownian increments (unused when `increments` is given). */
   rng: Rng;
   /** Called after every step with the new time and state (the state buffer is reused: copy it to keep it). */
@@ -57,19 +95,27 @@ export class SdeStepper {
   private readonly f0: Float64Array;
   private readonly f1: Float64Array;
   private readonly yp: Float64Array;
+  /** Noise amplitude of the current step (sys.sigma, or sys.noiseAt at the step start). */
+  private readonly sg: Float64Array;
+  /** Exponential schemes: e^{-a h}, phi1, phi2 and the OU noise factor sqrt(expVar), for step lastH. */
+  private readonly ex: { e: Float64Array; p1: Float64Array; p2: Float64Array; sn: Float64Array; h: number } | null;
 
   constructor(
     readonly sys: SdeSystem,
-    readonly scheme: SdeScheme,
+    readonly scheme: SdeScheme | ExpScheme,
     private readonly rng: Rng,
   ) {
-    if (scheme !== 'euler_maruyama' && scheme !== 'heun') throw new Error(`SdeStepper: unknown scheme "${scheme as string}"`);
+    if (!['euler_maruyama', 'heun', 'exp_euler', 'exp_heun'].includes(scheme)) throw new Error(`SdeStepper: unknown scheme "${scheme as string}"`);
     if (sys.sigma.length !== sys.n) throw new Error(`SdeStepper: sigma has length ${sys.sigma.length}, system has n=${sys.n}`);
+    if (isExponential(scheme) && sys.rates?.length !== sys.n) throw new Error(`SdeStepper: scheme "${scheme}" needs rates of length n=${sys.n}`);
     this.n = sys.n;
     this.dW = new Float64Array(sys.n);
     this.f0 = new Float64Array(sys.n);
     this.f1 = new Float64Array(sys.n);
     this.yp = new Float64Array(sys.n);
+    this.sg = sys.noiseAt ? new Float64Array(sys.n) : sys.sigma;
+    const m = sys.n;
+    this.ex = isExponential(scheme) ? { e: new Float64Array(m), p1: new Float64Array(m), p2: new Float64Array(m), sn: new Float64Array(m), h: NaN } : null;
   }
 
   /** Advances y (in place) from t to t + dt, drawing dW ~ N(0, dt) from the rng. */
@@ -81,7 +127,12 @@ export class SdeStepper {
   /** Advances y (in place) from t to t + dt with the given Brownian increments dW (variance dt). */
   stepWith(t: number, y: Float64Array, dt: number, dW: Float64Array): void {
     const { n, f0, sys } = this;
-    const sigma = sys.sigma;
+    const sigma = this.sg;
+    if (sys.noiseAt) sys.noiseAt(t, y, sigma);
+    if (this.ex) {
+      this.expStep(t, y, dt, dW);
+      return;
+    }
     sys.drift(t, y, f0);
     if (this.scheme === 'euler_maruyama') {
       this.evaluations++;
@@ -94,6 +145,41 @@ export class SdeStepper {
     this.evaluations += 2;
     const half = 0.5 * dt;
     for (let i = 0; i < n; i++) y[i] += (f0[i] + f1[i]) * half + sigma[i] * dW[i];
+  }
+
+  /** Coefficients of the exponential schemes for step h (recomputed only when h changes). */
+  private expCoefficients(h: number): NonNullable<SdeStepper['ex']> {
+    const ex = this.ex as NonNullable<SdeStepper['ex']>;
+    if (ex.h === h) return ex;
+    const a = this.sys.rates as Float64Array;
+    for (let i = 0; i < this.n; i++) {
+      const x = a[i] * h;
+      ex.e[i] = Math.exp(-x);
+      ex.p1[i] = expQ1(x) * h;
+      ex.p2[i] = expQ2(x) * h;
+      ex.sn[i] = Math.sqrt(expVar(x));
+    }
+    ex.h = h;
+    return ex;
+  }
+
+  /** exp_euler / exp_heun step; N(y) = drift(y) + a y. dW = sqrt(h) xi, so the OU noise is sigma sn dW. */
+  private expStep(t: number, y: Float64Array, h: number, dW: Float64Array): void {
+    const { n, f0, f1, yp, sys } = this;
+    const sigma = this.sg;
+    const a = sys.rates as Float64Array;
+    const { e, p1, p2, sn } = this.expCoefficients(h);
+    sys.drift(t, y, f0);
+    for (let i = 0; i < n; i++) f0[i] += a[i] * y[i];
+    if (this.scheme === 'exp_euler') {
+      this.evaluations++;
+      for (let i = 0; i < n; i++) y[i] = e[i] * y[i] + p1[i] * f0[i] + sigma[i] * sn[i] * dW[i];
+      return;
+    }
+    for (let i = 0; i < n; i++) yp[i] = e[i] * y[i] + p1[i] * f0[i] + sigma[i] * sn[i] * dW[i];
+    sys.drift(t + h, yp, f1);
+    this.evaluations += 2;
+    for (let i = 0; i < n; i++) y[i] = yp[i] + p2[i] * (f1[i] + a[i] * yp[i] - f0[i]);
   }
 }
 

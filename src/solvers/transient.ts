@@ -10,7 +10,7 @@ import type { Phase } from '../circuit/phase.js';
 import type { TransientOptions } from '../circuit/analysis.js';
 import { Rng } from '../util/rng.js';
 import { integrateOde } from './ode.js';
-import { SdeStepper } from './sde.js';
+import { type ExpScheme, type SdeScheme, type SdeSystem, SdeStepper, isExponential } from './sde.js';
 
 
 export interface TransientStats {
@@ -71,19 +71,36 @@ function odexSample(model: CircuitModel, b: number, y: Float64Array, acc: Float6
   if (trace && r.trace) for (let k = 0; k < nUser; k++) trace[k].push(r.trace.y[k].slice(0, N));
 }
 
-/** Sample b with fixed steps (Euler, Euler-Maruyama or Heun), its own thermal noise stream. */
-function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: Float64Array, o: TransientOptions, sigma: Float64Array, tot: Totals, trace: Float64Array[][] | undefined): void {
+/** The SDE scheme of a fixed-step solver (euler is Euler-Maruyama with the noise off). */
+function schemeOf(solver: TransientOptions['solver']): SdeScheme | ExpScheme {
+  return solver === 'heun' || isExponential(solver) ? solver : 'euler_maruyama';
+}
+
+/**
+ * The SDE of sample b: drift, noise (the phase's, or the model's state-dependent noiseAt with
+ * the clamped x silenced, when the noise is not additive) and, for the exponential schemes,
+ * the per-state linear rates of the phase (model.linearRates).
+ */
+function sampleSystem(model: CircuitModel, b: number, o: TransientOptions, sigma: Float64Array, rates: Float64Array | undefined): SdeSystem {
+  const sys: SdeSystem = { n: model.nState, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma, rates };
+  if (!model.additiveNoise && o.solver !== 'euler') {
+    const clamped = model.ph?.clampX === true;
+    sys.noiseAt = (_t, z, out) => {
+      model.noiseAt(b, z, out);
+      if (clamped) out.fill(0, 0, model.d.nx);
+    };
+  }
+  return sys;
+}
+
+/** Sample b with fixed steps (Euler, Euler-Maruyama, Heun or exponential), its own thermal noise stream. */
+function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: Float64Array, o: TransientOptions, sigma: Float64Array, rates: Float64Array | undefined, tot: Totals, trace: Float64Array[][] | undefined): void {
   const N = model.N;
-  const sys = { n: model.nState, drift: (_t: number, z: Float64Array, out: Float64Array) => model.drift(b, z, out), sigma };
-  const stepper = new SdeStepper(sys, o.solver === 'heun' ? 'heun' : 'euler_maruyama', new Rng(o.seed, 'thermal', ...o.stream, b));
+  const stepper = new SdeStepper(sampleSystem(model, b, o, sigma, rates), schemeOf(o.solver), new Rng(o.seed, 'thermal', ...o.stream, b));
   const n = Math.max(1, Math.round(o.duration / o.dt));
   const dt = o.duration / n;
   const nw = o.window > 0 ? Math.min(n, Math.max(1, Math.round(o.window / dt))) : 0;
-  const perStep = o.solver === 'heun' ? 2 : 1;
-  // State-dependent noise (CircuitModel.noiseAt, e.g. sense-line noise through the rho' multiplier):
-  // amplitudes refreshed at each step's start point (Ito), in place in the stepper's sigma.
-  const stateNoise = !model.additiveNoise && o.solver !== 'euler';
-  const clampX = model.ph?.clampX === true;
+  const perStep = o.solver === 'heun' || o.solver === 'exp_heun' ? 2 : 1;
   acc.fill(0);
   let nextTrace = 0;
   for (let k = 0; k < n; k++) {
@@ -93,10 +110,6 @@ function fixedStepSample(model: CircuitModel, b: number, y: Float64Array, acc: F
     }
     // Left-point rule for the dissipated energy.
     tot.energy += model.power(b, y) * dt;
-    if (stateNoise) {
-      model.noiseAt(b, y, sigma);
-      if (clampX) sigma.fill(0, 0, model.d.nx);
-    }
     stepper.step(t, y, dt);
     if (k >= n - nw) for (let i = 0; i < N; i++) acc[i] += y[i];
   }
@@ -124,11 +137,17 @@ export function relaxTransient(model: CircuitModel, s: Float64Array, ph: Phase, 
   const sig = new Float64Array(M);
   sig.set(model.sigma);
   const sigma = o.solver === 'euler' ? new Float64Array(M) : ph.clampX ? sig.map((v, n) => (n < model.d.nx ? 0 : v)) : sig;
+  // Exponential schemes: the phase's linear rates (leak, spring, nudge), exact within the step.
+  let rates: Float64Array | undefined;
+  if (isExponential(o.solver)) {
+    rates = new Float64Array(M);
+    model.linearRates(rates);
+  }
   for (let b = from; b < to; b++) {
     y.set(s.subarray(b * N, (b + 1) * N));
     model.initAux(b, y);
     if (o.solver === 'odex') odexSample(model, b, y, acc, o, tot, trace);
-    else fixedStepSample(model, b, y, acc, o, sigma, tot, trace);
+    else fixedStepSample(model, b, y, acc, o, sigma, rates, tot, trace);
     s.set(y.subarray(0, N), b * N);
     avg.set(acc, b * N);
   }

@@ -31,6 +31,7 @@ import { emptyStats, type RelaxStats } from './relax.js';
 import { CHIP_VECTORS, CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
 import type { CircuitModel } from '../dynamics/circuit.js';
 import type { TransientStats } from './transient.js';
+import { expQ1, expQ2, expVar, isExponential } from './sde.js';
 import { Rng } from '../util/rng.js';
 
 export { CTX, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
@@ -381,7 +382,8 @@ export class WasmEngine implements RelaxEngine {
     const n = Math.max(1, Math.round(o.duration / o.dt));
     const h = o.duration / n;
     const nw = o.window > 0 ? Math.min(n, Math.max(1, Math.round(o.window / h))) : 0;
-    const heun = o.solver === 'heun';
+    const heun = o.solver === 'heun' || o.solver === 'exp_heun';
+    const exp = isExponential(o.solver);
     const noisy = o.solver !== 'euler' && model.noisy;
     const stats: TransientStats = { samples: B, steps: n * B, evaluations: n * (heun ? 2 : 1) * B, time: o.duration, energyMean: 0, settleTimeMax: null, settleTimeMean: null };
     if (B === 0) return stats;
@@ -390,7 +392,7 @@ export class WasmEngine implements RelaxEngine {
     this.writeChipInputs(buf, L, model, s, ph, o, B, h);
     const job: Omit<WasmJob, 'worker'> = {
       type: 'chip',
-      chip: { steps: n, window: nw, heun, noisy },
+      chip: { steps: n, window: nw, heun, noisy, exp },
       layout: L,
       B,
       T: 0,
@@ -472,6 +474,7 @@ export class WasmEngine implements RelaxEngine {
       f[hr + q] = (h * gu) / chip.C[n];
       f[sig + q] = noisy && !(ph.clampX && n < dx) ? model.sigma[n] * sqh : 0;
     }
+    if (isExponential(o.solver)) this.writeExpVectors(f, vec, sIdx, sig, model, ph, h);
     const ks = vec('KS');
     const knb = vec('KNB');
     const ps = vec('PS');
@@ -491,6 +494,29 @@ export class WasmEngine implements RelaxEngine {
       const r = new Rng(o.seed, 'thermal', ...o.stream, b);
       for (let k = 0; k < 16; k++) u[16 * b + k] = r.nextU32();
       for (let k = 12; k < 16; k++) u[16 * b + k] |= 1; // no lane may start all-zero
+    }
+  }
+
+  /**
+   * Exponential schemes (solvers/sde.ts exp_euler / exp_heun): per unit e^{-a h}, phi1 G_unit / C,
+   * phi2 G_unit / C from the phase's linear rates a (model.linearRates: 0 on a clamped x, whose
+   * force the kernel zeroes), and SIG rescaled to the exact OU noise std sigma sqrt(h expVar(a h)).
+   */
+  private writeExpVectors(f: Float32Array, vec: (name: (typeof CHIP_VECTORS)[number]) => number, sIdx: (n: number) => number, sig: number, model: CircuitModel, ph: Phase, h: number): void {
+    const rates = new Float64Array(model.nState);
+    if (model.ph !== ph) model.setPhase(ph);
+    model.linearRates(rates);
+    const ea = vec('EA');
+    const p1 = vec('P1');
+    const p2 = vec('P2');
+    for (let n = 0; n < model.N; n++) {
+      const q = sIdx(n);
+      const x = rates[n] * h;
+      const k = (h * model.gUnit) / model.chip.C[n];
+      f[ea + q] = Math.exp(-x);
+      f[p1 + q] = expQ1(x) * k;
+      f[p2 + q] = expQ2(x) * k;
+      f[sig + q] *= Math.sqrt(expVar(x));
     }
   }
 

@@ -17,7 +17,7 @@ export const CTX: Readonly<Record<Entry | 'SIZE', number>> = {
 };
 
 /** Per-unit vectors of a chip transient, each N floats at chipv + 4 N k (CTX pointer of the same name). */
-export const CHIP_VECTORS = ['OFF', 'GAIN', 'KL', 'KS', 'KNB', 'HR', 'SIG', 'PL', 'PS', 'PX', 'PN', 'PR'] as const;
+export const CHIP_VECTORS = ['OFF', 'GAIN', 'KL', 'KS', 'KNB', 'HR', 'SIG', 'PL', 'PS', 'PX', 'PN', 'PR', 'EA', 'P1', 'P2'] as const;
 
 /** The first 64 KiB stay free for the module's own (currently empty) static data. */
 const BASE = 65536;
@@ -102,8 +102,8 @@ export function wasmLayout(d: Dims, B: number, m: number, threads: number): Wasm
 /** Job posted to a wasm worker (all pointers are byte offsets into the shared memory). */
 export interface WasmJob {
   type: 'paper' | 'equilibrium' | 'chip';
-  /** Chip transients: fixed steps, window length (steps), Heun (else Euler-Maruyama), noise on. */
-  chip?: { steps: number; window: number; heun: boolean; noisy: boolean };
+  /** Chip transients: fixed steps, window length (steps), Heun (else Euler-Maruyama), noise on; exp: the exponential variant (exp_heun / exp_euler). */
+  chip?: { steps: number; window: number; heun: boolean; noisy: boolean; exp?: boolean };
   layout: WasmLayout;
   worker: number;
   B: number;

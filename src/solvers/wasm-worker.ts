@@ -10,7 +10,7 @@ import { CTX, TILE, type WasmJob, type WasmLayout } from './wasm-layout.js';
 interface Kernels {
   evaluate(ctx: number, tile: number, xb: number, mask: number): void;
   paperRun(ctx: number, tile: number, xb: number, T: number): void;
-  chipRun(ctx: number, tile: number, xb: number, nSteps: number, nWin: number, heun: number, noisy: number): void;
+  chipRun(ctx: number, tile: number, xb: number, nSteps: number, nWin: number, scheme: number, noisy: number): void;
   anderson(ctx: number, slot: number, eta: number, px: number, count: number, col: number, addCol: number): number;
   backtrack(ctx: number, slot: number, scale: number): void;
   plainStep(ctx: number, slot: number, e: number, cx: number): void;
@@ -79,7 +79,7 @@ function runChip(job: WasmJob): void {
       f32.fill(0, (slot + S.O_BEST) >> 2, ((slot + S.O_BEST) >> 2) + L.N);
       f64[(slot + S.O_RES + 16) >> 3] = 0;
     }
-    k.chipRun(L.ctx, tile, xb, c.steps, c.window, c.heun ? 1 : 0, c.noisy ? 1 : 0);
+    k.chipRun(L.ctx, tile, xb, c.steps, c.window, (c.heun ? 1 : 0) + (c.exp ? 2 : 0), c.noisy ? 1 : 0);
     for (let q = 0; q < TILE; q++) {
       const b = t * TILE + q;
       if (b >= job.B) break;
