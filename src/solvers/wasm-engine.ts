@@ -105,6 +105,23 @@ export function wasmAvailable(): boolean {
   return compile(false) !== null || compile(true) !== null;
 }
 
+/**
+ * An instance of the kernels on its own shared memory (initial `pages`, growable to
+ * MAX_PAGES), for callers that run single-threaded kernels themselves (the exact OT pairing of
+ * flow/assignment.ts). Prefers the build without relaxed SIMD: the float64 kernels use none,
+ * and it needs no V8 flag. Null when no build loads here.
+ */
+export function kernelInstance(pages: number): { exports: WebAssembly.Exports; memory: WebAssembly.Memory } | null {
+  const c = compile(false) ?? compile(true);
+  if (!c) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, pages), maximum: MAX_PAGES, shared: true });
+    return { exports: new WebAssembly.Instance(c.module, { env: { memory } }).exports, memory };
+  } catch {
+    return null;
+  }
+}
+
 export interface WasmEngineOptions {
   /** Use the relaxed-SIMD FMA build when it validates (default true; env GRADEP_WASM_FMA=0 turns it off). */
   fma?: boolean;
