@@ -28,6 +28,10 @@ import { Rng } from '../util/rng.js';
 import { packagePath } from '../util/paths.js';
 import { relaxTransient } from '../solvers/transient.js';
 import { generateOnChip } from '../flow/sample-chip.js';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTraining, type StepRow } from './train.js';
 
 /** Useful matrix flops per sample per relaxation step: W0 x, W0^T r1, W1 r1, W1^T r2. */
 export function flopsPerSampleStep(d: Dims): number {
@@ -67,6 +71,7 @@ function benchWeights(): { p: Params; source: string } {
 export async function runBench(o: BenchOptions): Promise<Record<string, unknown>> {
   const c = benchSetup(o);
   const steps = await benchTrainingSteps(c);
+  const loop = await benchTrainLoop(c);
   const kern = await benchKernelAndSampling(c);
   const sde = await benchTransients(c, kern.bt);
   const chip = await benchInsitu(c, sde.reram, sde.chip);
@@ -81,6 +86,11 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     batch: c.B,
     weights: c.source,
     paper_step_seconds: steps.eqS,
+    train_step_seconds: loop.meanS,
+    train_step_note: loop.note,
+    train_step_first_seconds: loop.firstS,
+    train_step_free_iterations_mean: loop.freeIters,
+    train_step_unconverged_mean: loop.unconverged,
     pairing_seconds: steps.pairS,
     pairing_note: 'batch draw with exact OT pairing; overlapped with the previous step by the prefetch worker during training, so not part of paper_step_seconds',
     paper_step_residual_max: Math.max(eqStats.free.residualMax, eqStats.plus.residualMax, eqStats.minus.residualMax),
@@ -216,4 +226,46 @@ async function benchInsitu(c: BenchCtx, reram: ReturnType<typeof loadCircuit>, c
     await generateOnChip(o.engine, buildSimulation(reram, 'transient'), chip, p, { mode: 'energy_gd', n: nChip, t1: 1.0, dt: 0.01, seed: 0 });
   });
   return { Bi, insituS, nChip, chipSampleS };
+}
+
+/**
+ * The training loop itself (runTraining, as `gradep train` runs it: OT batches from the
+ * prefetch worker, three equilibrium phases, clipping, Adam, EMA, the log) for a few steps, in
+ * a temporary directory: resuming the shipped paper checkpoint (its Adam state, so the steps
+ * are those that would follow step 2000) when the batch is its batch, else from the bench
+ * weights with a fresh Adam state. train_step_seconds is the mean per-step time after the
+ * first (the first has no prefetched batch and starts the workers).
+ */
+async function benchTrainLoop(c: BenchCtx) {
+  const { o, B, p } = c;
+  const n = o.quick ? 3 : 6;
+  o.onProgress?.(`training loop (${n} steps)`);
+  const dir = mkdtempSync(join(tmpdir(), 'gradep-bench-'));
+  const rows: StepRow[] = [];
+  const ckFile = packagePath('reports', 'paper', 'checkpoint.json');
+  const ck = existsSync(ckFile) ? loadCheckpoint(ckFile) : null;
+  const resume = ck !== null && ck.hyper.batch === B && ck.hyper.pairing === 'ot' && ck.hyper.relax === 'equilibrium';
+  try {
+    if (resume) copyFileSync(ckFile, join(dir, 'checkpoint.json'));
+    const circuitFile = DEFAULT_CIRCUIT_FILE;
+    const from = resume ? (ck as NonNullable<typeof ck>).step : 0;
+    await runTraining(
+      { circuit: loadCircuit(circuitFile), circuitFile, steps: from + n, batch: B, seed: resume ? (ck as NonNullable<typeof ck>).seeds.run : 0, pairing: 'ot', relax: 'equilibrium', outDir: dir, resume, overrideCircuit: true, checkpointEvery: 1e9, init: resume ? undefined : p },
+      o.engine,
+      (e) => {
+        if (e.type === 'step') rows.push(e.row);
+      },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const rest = rows.slice(1);
+  const mean = (f: (r: StepRow) => number) => rest.reduce((a, r) => a + f(r), 0) / rest.length;
+  return {
+    meanS: mean((r) => r.seconds),
+    firstS: rows[0].seconds,
+    freeIters: mean((r) => r.free_iters),
+    unconverged: mean((r) => r.unconverged),
+    note: `runTraining ${resume ? `resuming reports/paper/checkpoint.json (steps ${(ck as NonNullable<typeof ck>).step + 1}..)` : 'from the bench weights (fresh Adam)'}, batch ${B}, OT pairing (prefetched), equilibrium at the circuit's tol, Adam and EMA: mean of steps 2..${n}`,
+  };
 }
