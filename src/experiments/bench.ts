@@ -269,3 +269,71 @@ async function benchTrainLoop(c: BenchCtx) {
     note: `runTraining ${resume ? `resuming reports/paper/checkpoint.json (steps ${(ck as NonNullable<typeof ck>).step + 1}..)` : 'from the bench weights (fresh Adam)'}, batch ${B}, OT pairing (prefetched), equilibrium at the circuit's tol, Adam and EMA: mean of steps 2..${n}`,
   };
 }
+
+/** One point of the scale bench: a free phase of `steps` paper steps at a batch and hidden width. */
+export interface ScalePoint {
+  batch: number;
+  width: number;
+  steps: number;
+  seconds: number;
+  /** seconds / (batch x steps): the cost of one sample-step. */
+  seconds_per_sample_step: number;
+  /** Useful GFLOP/s of the relaxation (flopsPerSampleStep). */
+  gflops: number;
+  /** Resident set size right after the point (MB). */
+  rss_mb: number;
+}
+
+export interface ScaleOptions {
+  quick: boolean;
+  engine: RelaxEngine;
+  onProgress?: (what: string) => void;
+}
+
+/**
+ * `gradep bench --scale`: how time and memory grow with the batch (64..1797 at width 128) and
+ * the hidden width (128..1024 at batch 256, both hidden layers that wide): one free phase of
+ * 300 paper steps (a fixed amount of work per sample, unlike the equilibrium, whose iterations
+ * depend on the weights) on the seed-1 initialisation, the minimum of 2 runs. The memory
+ * point is the largest case: width 1024 at batch 1797 with an equilibrium relaxation (its
+ * Anderson buffers, m = 10), after which the process's peak RSS is read.
+ */
+export async function runScaleBench(o: ScaleOptions): Promise<Record<string, unknown>> {
+  const reps = o.quick ? 1 : 2;
+  const data = loadDigits('tes');
+  const point = async (B: number, width: number, steps: number): Promise<ScalePoint> => {
+    o.onProgress?.(`scale: batch ${B}, width ${width}`);
+    const d: Dims = { nx: 64, n1: width, n2: width };
+    const p = initParams(d, 1);
+    const xt = data.images.slice(0, B * d.nx);
+    const spec: RelaxSpec = { method: 'paper', paper: { eps: 0.1, T: steps }, equilibrium: relaxSpecOf(loadCircuit(DEFAULT_CIRCUIT_FILE), 'equilibrium').equilibrium };
+    const seconds = await minTime(reps, async () => {
+      await o.engine.relax(p, d, freeStart(d, xt, B), { lambda: 15, betaKappa: 0, xt, xtarget: null }, spec);
+    });
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    return { batch: B, width, steps, seconds, seconds_per_sample_step: seconds / (B * steps), gflops: (flopsPerSampleStep(d) * B * steps) / seconds / 1e9, rss_mb: rss };
+  };
+  const T = o.quick ? 30 : 300;
+  const batch: ScalePoint[] = [];
+  for (const B of o.quick ? [64, 256] : [64, 128, 256, 512, 1024, 1797]) batch.push(await point(B, 128, T));
+  const width: ScalePoint[] = [];
+  for (const w of o.quick ? [128, 256] : [128, 256, 512, 1024]) width.push(await point(256, w, T));
+  // Memory at the largest case: width 1024, full batch, equilibrium (Anderson buffers).
+  const wMax = o.quick ? 256 : 1024;
+  o.onProgress?.(`scale: memory at batch 1797, width ${wMax}`);
+  const d: Dims = { nx: 64, n1: wMax, n2: wMax };
+  const xt = data.images.slice(0, 1797 * 64);
+  const eq = relaxSpecOf(loadCircuit(DEFAULT_CIRCUIT_FILE), 'equilibrium');
+  const t0 = performance.now();
+  await o.engine.relax(initParams(d, 1), d, freeStart(d, xt, 1797), { lambda: 15, betaKappa: 0, xt, xtarget: null }, { ...eq, equilibrium: { ...eq.equilibrium, maxIter: 5, fallbackIter: 0 } });
+  return {
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    threads: o.engine.threads,
+    quick: o.quick,
+    note: `one free phase of ${T} paper steps (lambda 15) on the seed-1 initialisation, minimum of ${reps} runs; batch sweep at width 128, width sweep at batch 256 (n1 = n2 = width)`,
+    batch,
+    width,
+    memory_case: { batch: 1797, width: wMax, relaxation: 'equilibrium, memory 10, 5 iterations', seconds: (performance.now() - t0) / 1000 },
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+}
