@@ -104,6 +104,8 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     relax_gflops: flops / kern.relaxS / 1e9,
     relax_gflops_per_thread: flops / kern.relaxS / 1e9 / o.engine.threads,
     sample_seconds_100: kern.sampleS,
+    sample_seconds_100_warm: kern.warmS,
+    sample_warm_max_abs_diff: kern.warmDiff,
     sde_node_steps_per_second: (sde.Bs * sde.N * sde.sdeSteps) / sde.sdeS,
     sde_node_steps_per_second_float64_1_thread: (sde.Br * sde.N * sde.sdeSteps) / sde.refS,
     insitu_step_seconds: chip.insituS,
@@ -177,10 +179,19 @@ async function benchKernelAndSampling(c: BenchCtx) {
     await o.engine.relax(p, d, freeStart(d, bt.xt, B), { lambda: 15, betaKappa: 0, xt: bt.xt, xtarget: null }, exact);
   });
   o.onProgress?.('sampling');
+  let cold: Float64Array = new Float64Array(0);
   const sampleS = await minTime(o.quick ? 1 : 2, async () => {
-    await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0 });
+    cold = (await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0 })).samples;
   });
-  return { bt, relaxS, sampleS };
+  // The same with warm-started velocity evaluations (an option, off by default), and how far its samples land from the cold ones.
+  o.onProgress?.('sampling, warm-started');
+  let warm: Float64Array = new Float64Array(0);
+  const warmS = await minTime(1, async () => {
+    warm = (await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0, warmStart: true })).samples;
+  });
+  let warmDiff = 0;
+  for (let i = 0; i < cold.length; i++) warmDiff = Math.max(warmDiff, Math.abs(cold[i] - warm[i]));
+  return { bt, relaxS, sampleS, warmS, warmDiff };
 }
 
 /** Noisy transient (Heun, thermal noise) on the ReRAM preset with the engine, and its float64 reference. */
