@@ -11,8 +11,10 @@
  *   sample of its tile.
  * Float32 puts a floor under |grad F|_2: about 2-5e-6 on the paper initialisation, 4-6e-6 on
  * trained weights, 1.5e-5 with weights twice as strong (tol >= 1e-5 is reached for real).
- * A sample that reaches or stalls at the floor stops there and is reported unconverged,
- * instead of burning maxIter + fallbackIter evaluations it cannot use (FLOOR_* below).
+ * A sample that reaches or stalls at the floor stops there instead of burning maxIter +
+ * fallbackIter evaluations it cannot use (FLOOR_* below); with the float64 finish (default)
+ * a sample left above tol is then finished by the float64 reference (finishFloat64), else it
+ * is reported unconverged.
  * Iterations reported for a fallback sample are those actually taken.
  *
  * Every sample is computed independently of the others, with work handed out per tile or
