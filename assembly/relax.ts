@@ -840,3 +840,6 @@ export function chipRun(ctx: usize, tile: usize, xb: usize, nSteps: i32, nWin: i
     }
   }
 }
+
+// ---- exact OT pairing (src/flow/assignment.ts): float64 cost matrix and LAPJV ----
+export { otCost, lapSolve, lapWorkspaceBytes, firstNonFinite } from './lap';

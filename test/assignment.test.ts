@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { solveAssignment, squaredDistanceMatrix, otPairing } from '../src/flow/assignment.js';
+import { solveAssignment, squaredDistanceMatrix, otPairing, otPairingReference, otPairingWasm, solveAssignmentWasm, OT_TIERS } from '../src/flow/assignment.js';
 
 /** Deterministic PRNG (mulberry32) so every run sees the same problems. */
 function mulberry32(seed: number): () => number {
@@ -288,5 +288,81 @@ describe('otPairing', () => {
       const D = squaredDistanceMatrix(x0, x1, n, d);
       expect(Math.abs(totalCost(D, n, perm) - bruteForceMin(D, n))).toBeLessThanOrEqual(1e-9);
     }
+  });
+});
+
+/** The WebAssembly solver loads here (build/relax*.wasm present). */
+const wasmLap = solveAssignmentWasm(Float64Array.of(0, 1, 1, 0), 2) !== null;
+
+describe.skipIf(!wasmLap)('solveAssignmentWasm (WebAssembly LAPJV, pruned Dijkstra)', () => {
+  const wasm = (cost: Float64Array, n: number, tiers?: readonly [number, number]) => solveAssignmentWasm(cost, n, tiers) as Int32Array;
+
+  for (const [name, gen] of Object.entries(generators)) {
+    it(`matches brute force with tiny candidate tiers (${name}, n = 2..7)`, () => {
+      const rng = mulberry32(0x51ed27 ^ name.length * 131 ^ name.charCodeAt(1));
+      for (let n = 2; n <= 7; n++) {
+        for (let t = 0; t < (n <= 5 ? 30 : 8); t++) {
+          const cost = gen(rng, n);
+          const best = bruteForceMin(cost, n);
+          // Tiers (1, 2) and (2, 3) prune on every n >= 3; the default tiers sweep full rows here.
+          for (const tiers of [[1, 2], [2, 3], OT_TIERS] as const) {
+            const perm = wasm(cost, n, tiers);
+            expect(isPermutation(perm, n)).toBe(true);
+            expect(Math.abs(totalCost(cost, n, perm) - best)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(best)));
+          }
+        }
+      }
+    });
+  }
+
+  it('gives the TypeScript solver\'s total cost on random problems of several sizes', () => {
+    const rng = mulberry32(31337);
+    const sq64: Gen = (r, m) => {
+      const a = Float64Array.from({ length: m * 64 }, () => gaussian(r));
+      const b = Float64Array.from({ length: m * 64 }, () => 2 * r() - 1);
+      return squaredDistanceMatrix(a, b, m, 64);
+    };
+    const cases: Array<[number, Gen, readonly [number, number]]> = [
+      [40, generators.uniform!, [4, 12]],
+      [40, generators.intTies!, [4, 12]],
+      [120, generators.negative!, [8, 32]],
+      [120, generators.rankOne!, [8, 32]],
+      [300, sq64, OT_TIERS],
+      [300, generators.uniform!, OT_TIERS],
+      [300, generators.allZero!, OT_TIERS],
+      [500, sq64, [16, 64]],
+    ];
+    for (const [n, gen, tiers] of cases) {
+      const cost = gen(rng, n);
+      const perm = wasm(cost, n, tiers);
+      expect(isPermutation(perm, n)).toBe(true);
+      const ref = totalCost(cost, n, solveAssignment(cost, n));
+      expect(Math.abs(totalCost(cost, n, perm) - ref)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(ref)));
+    }
+  });
+
+  it('matches an independent Hungarian solver at n = 200 with pruning', () => {
+    const rng = mulberry32(77);
+    const cost = generators.sqEuclid!(rng, 200);
+    const perm = wasm(cost, 200, [8, 24]);
+    expect(Math.abs(totalCost(cost, 200, perm) - hungarianCost(cost, 200))).toBeLessThanOrEqual(1e-9 * hungarianCost(cost, 200));
+  });
+
+  it('otPairing in WebAssembly pairs exactly as the TypeScript reference (digits-like OT, n = 400)', () => {
+    const rng = mulberry32(4242);
+    const n = 400;
+    const d = 64;
+    const x0 = Float64Array.from({ length: n * d }, () => gaussian(rng));
+    const x1 = Float64Array.from({ length: n * d }, () => Math.round(16 * rng()) / 8 - 1);
+    const a = otPairingWasm(x0, x1, n, d) as Int32Array;
+    const b = otPairingReference(x0, x1, n, d);
+    // Same cost matrix bit for bit and a unique optimum: the same permutation.
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(otPairing(x0, x1, n, d))).toEqual(Array.from(b));
+  });
+
+  it('rejects non-finite costs and points', () => {
+    expect(() => solveAssignmentWasm(Float64Array.of(0, NaN, 1, 2), 2)).toThrow(RangeError);
+    expect(() => otPairingWasm(Float64Array.of(1e200, 0, 0, 0), Float64Array.of(-1e200, 0, 0, 0), 2, 2)).toThrow(RangeError);
   });
 });

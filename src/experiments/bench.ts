@@ -30,6 +30,10 @@ import { relaxTransient } from '../solvers/transient.js';
 import { generateOnChip } from '../flow/sample-chip.js';
 import { createEngine } from '../solvers/engine.js';
 import type { CircuitSpec } from '../circuit/spec.js';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTraining, type StepRow } from './train.js';
 
 /** Useful matrix flops per sample per relaxation step: W0 x, W0^T r1, W1 r1, W1^T r2. */
 export function flopsPerSampleStep(d: Dims): number {
@@ -69,6 +73,7 @@ function benchWeights(): { p: Params; source: string } {
 export async function runBench(o: BenchOptions): Promise<Record<string, unknown>> {
   const c = benchSetup(o);
   const steps = await benchTrainingSteps(c);
+  const loop = await benchTrainLoop(c);
   const kern = await benchKernelAndSampling(c);
   const sde = await benchTransients(c, kern.bt);
   const chip = await benchInsitu(c, sde.reram, sde.chip);
@@ -84,6 +89,11 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     batch: c.B,
     weights: c.source,
     paper_step_seconds: steps.eqS,
+    train_step_seconds: loop.meanS,
+    train_step_note: loop.note,
+    train_step_first_seconds: loop.firstS,
+    train_step_free_iterations_mean: loop.freeIters,
+    train_step_unconverged_mean: loop.unconverged,
     pairing_seconds: steps.pairS,
     pairing_note: 'batch draw with exact OT pairing; overlapped with the previous step by the prefetch worker during training, so not part of paper_step_seconds',
     paper_step_residual_max: Math.max(eqStats.free.residualMax, eqStats.plus.residualMax, eqStats.minus.residualMax),
@@ -97,6 +107,8 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     relax_gflops: flops / kern.relaxS / 1e9,
     relax_gflops_per_thread: flops / kern.relaxS / 1e9 / o.engine.threads,
     sample_seconds_100: kern.sampleS,
+    sample_seconds_100_warm: kern.warmS,
+    sample_warm_max_abs_diff: kern.warmDiff,
     sde_node_steps_per_second: (sde.Bs * sde.N * sde.sdeSteps) / sde.sdeS,
     sde_node_steps_per_second_float64_1_thread: (sde.Br * sde.N * sde.sdeSteps) / sde.refS,
     insitu_step_seconds: chip.insituS,
@@ -174,10 +186,19 @@ async function benchKernelAndSampling(c: BenchCtx) {
     await o.engine.relax(p, d, freeStart(d, bt.xt, B), { lambda: 15, betaKappa: 0, xt: bt.xt, xtarget: null }, exact);
   });
   o.onProgress?.('sampling');
+  let cold: Float64Array = new Float64Array(0);
   const sampleS = await minTime(o.quick ? 1 : 2, async () => {
-    await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0 });
+    cold = (await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0 })).samples;
   });
-  return { bt, relaxS, sampleS };
+  // The same with warm-started velocity evaluations (an option, off by default), and how far its samples land from the cold ones.
+  o.onProgress?.('sampling, warm-started');
+  let warm: Float64Array = new Float64Array(0);
+  const warmS = await minTime(1, async () => {
+    warm = (await generate(o.engine, p, d, { mode: 'energy_gd', lambda: 15, alpha: 2, relax: eq, n: 100, t1: 1.0, dt: 0.01, seed: 0, warmStart: true })).samples;
+  });
+  let warmDiff = 0;
+  for (let i = 0; i < cold.length; i++) warmDiff = Math.max(warmDiff, Math.abs(cold[i] - warm[i]));
+  return { bt, relaxS, sampleS, warmS, warmDiff };
 }
 
 /** Noisy transient (Heun, thermal noise) on the ReRAM preset with the engine, and its float64 reference. */
@@ -278,4 +299,114 @@ async function benchInsituAccuracy(c: BenchCtx, reram: CircuitSpec) {
   const cosHeun = gradCosine(await grad(variant('heun', 1e-10, false), o.engine), ref);
   const note = `noise off (thermal, read), same chip, DAC and ADC; engine at the preset (${reram.transient.solver}, ${reram.transient.dt * 1e9} ns) and at heun 0.1 ns vs float64 exp_heun at 50 ps; insitu_step_seconds_heun_0p1ns: the noisy step with heun at 0.1 ns`;
   return { heunS, cosPreset, cosHeun, note };
+}
+
+/**
+ * The training loop itself (runTraining, as `gradep train` runs it: OT batches from the
+ * prefetch worker, three equilibrium phases, clipping, Adam, EMA, the log) for a few steps, in
+ * a temporary directory: resuming the shipped paper checkpoint (its Adam state, so the steps
+ * are those that would follow step 2000) when the batch is its batch, else from the bench
+ * weights with a fresh Adam state. train_step_seconds is the mean per-step time after the
+ * first (the first has no prefetched batch and starts the workers).
+ */
+async function benchTrainLoop(c: BenchCtx) {
+  const { o, B, p } = c;
+  const n = o.quick ? 3 : 6;
+  o.onProgress?.(`training loop (${n} steps)`);
+  const dir = mkdtempSync(join(tmpdir(), 'gradep-bench-'));
+  const rows: StepRow[] = [];
+  const ckFile = packagePath('reports', 'paper', 'checkpoint.json');
+  const ck = existsSync(ckFile) ? loadCheckpoint(ckFile) : null;
+  const resume = ck !== null && ck.hyper.batch === B && ck.hyper.pairing === 'ot' && ck.hyper.relax === 'equilibrium';
+  try {
+    if (resume) copyFileSync(ckFile, join(dir, 'checkpoint.json'));
+    const circuitFile = DEFAULT_CIRCUIT_FILE;
+    const from = resume ? (ck as NonNullable<typeof ck>).step : 0;
+    await runTraining(
+      { circuit: loadCircuit(circuitFile), circuitFile, steps: from + n, batch: B, seed: resume ? (ck as NonNullable<typeof ck>).seeds.run : 0, pairing: 'ot', relax: 'equilibrium', outDir: dir, resume, overrideCircuit: true, checkpointEvery: 1e9, init: resume ? undefined : p },
+      o.engine,
+      (e) => {
+        if (e.type === 'step') rows.push(e.row);
+      },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const rest = rows.slice(1);
+  const mean = (f: (r: StepRow) => number) => rest.reduce((a, r) => a + f(r), 0) / rest.length;
+  return {
+    meanS: mean((r) => r.seconds),
+    firstS: rows[0].seconds,
+    freeIters: mean((r) => r.free_iters),
+    unconverged: mean((r) => r.unconverged),
+    note: `runTraining ${resume ? `resuming reports/paper/checkpoint.json (steps ${(ck as NonNullable<typeof ck>).step + 1}..)` : 'from the bench weights (fresh Adam)'}, batch ${B}, OT pairing (prefetched), equilibrium at the circuit's tol, Adam and EMA: mean of steps 2..${n}`,
+  };
+}
+
+/** One point of the scale bench: a free phase of `steps` paper steps at a batch and hidden width. */
+export interface ScalePoint {
+  batch: number;
+  width: number;
+  steps: number;
+  seconds: number;
+  /** seconds / (batch x steps): the cost of one sample-step. */
+  seconds_per_sample_step: number;
+  /** Useful GFLOP/s of the relaxation (flopsPerSampleStep). */
+  gflops: number;
+  /** Resident set size right after the point (MB). */
+  rss_mb: number;
+}
+
+export interface ScaleOptions {
+  quick: boolean;
+  engine: RelaxEngine;
+  onProgress?: (what: string) => void;
+}
+
+/**
+ * `gradep bench --scale`: how time and memory grow with the batch (64..1797 at width 128) and
+ * the hidden width (128..1024 at batch 256, both hidden layers that wide): one free phase of
+ * 300 paper steps (a fixed amount of work per sample, unlike the equilibrium, whose iterations
+ * depend on the weights) on the seed-1 initialisation, the minimum of 2 runs. The memory
+ * point is the largest case: width 1024 at batch 1797 with an equilibrium relaxation (its
+ * Anderson buffers, m = 10), after which the process's peak RSS is read.
+ */
+export async function runScaleBench(o: ScaleOptions): Promise<Record<string, unknown>> {
+  const reps = o.quick ? 1 : 2;
+  const data = loadDigits('tes');
+  const point = async (B: number, width: number, steps: number): Promise<ScalePoint> => {
+    o.onProgress?.(`scale: batch ${B}, width ${width}`);
+    const d: Dims = { nx: 64, n1: width, n2: width };
+    const p = initParams(d, 1);
+    const xt = data.images.slice(0, B * d.nx);
+    const spec: RelaxSpec = { method: 'paper', paper: { eps: 0.1, T: steps }, equilibrium: relaxSpecOf(loadCircuit(DEFAULT_CIRCUIT_FILE), 'equilibrium').equilibrium };
+    const seconds = await minTime(reps, async () => {
+      await o.engine.relax(p, d, freeStart(d, xt, B), { lambda: 15, betaKappa: 0, xt, xtarget: null }, spec);
+    });
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    return { batch: B, width, steps, seconds, seconds_per_sample_step: seconds / (B * steps), gflops: (flopsPerSampleStep(d) * B * steps) / seconds / 1e9, rss_mb: rss };
+  };
+  const T = o.quick ? 30 : 300;
+  const batch: ScalePoint[] = [];
+  for (const B of o.quick ? [64, 256] : [64, 128, 256, 512, 1024, 1797]) batch.push(await point(B, 128, T));
+  const width: ScalePoint[] = [];
+  for (const w of o.quick ? [128, 256] : [128, 256, 512, 1024]) width.push(await point(256, w, T));
+  // Memory at the largest case: width 1024, full batch, equilibrium (Anderson buffers).
+  const wMax = o.quick ? 256 : 1024;
+  o.onProgress?.(`scale: memory at batch 1797, width ${wMax}`);
+  const d: Dims = { nx: 64, n1: wMax, n2: wMax };
+  const xt = data.images.slice(0, 1797 * 64);
+  const eq = relaxSpecOf(loadCircuit(DEFAULT_CIRCUIT_FILE), 'equilibrium');
+  const t0 = performance.now();
+  await o.engine.relax(initParams(d, 1), d, freeStart(d, xt, 1797), { lambda: 15, betaKappa: 0, xt, xtarget: null }, { ...eq, equilibrium: { ...eq.equilibrium, maxIter: 5, fallbackIter: 0 } });
+  return {
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    threads: o.engine.threads,
+    quick: o.quick,
+    note: `one free phase of ${T} paper steps (lambda 15) on the seed-1 initialisation, minimum of ${reps} runs; batch sweep at width 128, width sweep at batch 256 (n1 = n2 = width)`,
+    batch,
+    width,
+    memory_case: { batch: 1797, width: wMax, relaxation: 'equilibrium, memory 10, 5 iterations', seconds: (performance.now() - t0) / 1000 },
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
 }

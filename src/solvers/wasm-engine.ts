@@ -11,8 +11,10 @@
  *   sample of its tile.
  * Float32 puts a floor under |grad F|_2: about 2-5e-6 on the paper initialisation, 4-6e-6 on
  * trained weights, 1.5e-5 with weights twice as strong (tol >= 1e-5 is reached for real).
- * A sample that reaches or stalls at the floor stops there and is reported unconverged,
- * instead of burning maxIter + fallbackIter evaluations it cannot use (FLOOR_* below).
+ * A sample that reaches or stalls at the floor stops there instead of burning maxIter +
+ * fallbackIter evaluations it cannot use (FLOOR_* below); with the float64 finish (default)
+ * a sample left above tol is then finished by the float64 reference (finishFloat64), else it
+ * is reported unconverged.
  * Iterations reported for a fallback sample are those actually taken.
  *
  * Every sample is computed independently of the others, with work handed out per tile or
@@ -27,7 +29,7 @@ import type { Phase } from '../circuit/phase.js';
 import { packagePath } from '../util/paths.js';
 import { callWorker, createEngine, type RelaxEngine, WorkerEngine } from './engine.js';
 import type { RelaxSpec, TransientOptions } from '../circuit/analysis.js';
-import { emptyStats, type RelaxStats } from './relax.js';
+import { emptyStats, type RelaxStats, residuals } from './relax.js';
 import { CHIP_VECTORS, CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
 import type { CircuitModel } from '../dynamics/circuit.js';
 import type { TransientStats } from './transient.js';
@@ -52,6 +54,8 @@ const STALL_ITERS = 8;
  * 1e-7 Fabs, so the reference's 1e-9 relative allowance would reject round-off as ascent.
  */
 const ENERGY_TOL32 = 64 * 2 ** -24;
+/** Float64 iterations allowed to finish a sample from its float32 iterate (measured: 5-20 at the floor). */
+const FINISH_ITERS = 60;
 
 interface Compiled {
   module: WebAssembly.Module;
@@ -106,9 +110,34 @@ export function wasmAvailable(): boolean {
   return compile(false) !== null || compile(true) !== null;
 }
 
+/**
+ * An instance of the kernels on its own shared memory (initial `pages`, growable to
+ * MAX_PAGES), for callers that run single-threaded kernels themselves (the exact OT pairing of
+ * flow/assignment.ts). Prefers the build without relaxed SIMD: the float64 kernels use none,
+ * and it needs no V8 flag. Null when no build loads here.
+ */
+export function kernelInstance(pages: number): { exports: WebAssembly.Exports; memory: WebAssembly.Memory } | null {
+  const c = compile(false) ?? compile(true);
+  if (!c) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, pages), maximum: MAX_PAGES, shared: true });
+    return { exports: new WebAssembly.Instance(c.module, { env: { memory } }).exports, memory };
+  } catch {
+    return null;
+  }
+}
+
 export interface WasmEngineOptions {
   /** Use the relaxed-SIMD FMA build when it validates (default true; env GRADEP_WASM_FMA=0 turns it off). */
   fma?: boolean;
+  /**
+   * Mixed-precision finish of the equilibrium relaxation (default true; env
+   * GRADEP_WASM_FINISH64=0 turns it off): samples that float32 leaves above tol (stalled at
+   * its rounding floor, or out of Anderson iterations) skip the float32 plain-step fallback
+   * and are finished by the float64 reference solver from their best float32 iterate, so
+   * every sample reaches tol. Samples float32 converges are returned exactly as without it.
+   */
+  finish64?: boolean;
 }
 
 /** Constants of the kernels' activation (Cephes expf). */
@@ -179,9 +208,18 @@ function packWeights(f: Float32Array, L: WasmLayout, d: Dims, w: PathWeights): v
   });
 }
 
+/** Samples float32 left above tol: indices, float32 iterations and residuals; and the largest residual of the rest. */
+interface Unconverged {
+  idx: number[];
+  its: number[];
+  res: number[];
+  convergedMax: number;
+}
+
 export class WasmEngine implements RelaxEngine {
   readonly threads: number;
   readonly fma: boolean;
+  readonly finish64: boolean;
   private readonly memory: WebAssembly.Memory;
   private readonly workers: Worker[] = [];
   private ready: Promise<void>;
@@ -192,6 +230,7 @@ export class WasmEngine implements RelaxEngine {
     const c = (wantFma ? compile(true) : null) ?? compile(false);
     if (!c) throw new Error('WasmEngine: no usable build/relax*.wasm (run npm run build:wasm)');
     this.fma = c.fma;
+    this.finish64 = (opts.finish64 ?? true) && process.env.GRADEP_WASM_FINISH64 !== '0';
     this.memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     const script = packagePath('dist', 'solvers', 'wasm-worker.js');
     const inits: Promise<void>[] = [];
@@ -256,14 +295,87 @@ export class WasmEngine implements RelaxEngine {
       T: spec.paper.T,
       lambda: ph.lambda,
       betaKappa: ph.betaKappa,
-      eq: { tol: eq.tol, maxIter: eq.maxIter, memory: m, eta: eq.eta, fallbackIter: eq.fallbackIter, fallbackEps: eq.fallbackEps },
+      // With the float64 finish, float32's plain-step fallback would only burn evaluations.
+      eq: { tol: eq.tol, maxIter: eq.maxIter, memory: m, eta: eq.eta, fallbackIter: this.finish64 ? 0 : eq.fallbackIter, fallbackEps: eq.fallbackEps },
       floorFactor: FLOOR_FACTOR,
       floorStop: FLOOR_STOP,
       stallIters: STALL_ITERS,
       energyTol32: ENERGY_TOL32,
     };
     await Promise.all(this.workers.map((w, i) => this.call(w, { ...job, worker: i })));
-    return this.readOutputs(buf, L, d, s, B, spec, ph.clampX === true);
+    const stats = this.readOutputs(buf, L, d, s, B, spec, ph.clampX === true);
+    if (spec.method !== 'equilibrium' || !this.finish64 || stats.unconverged === 0) return stats;
+    return this.finishFloat64(p, d, s, ph, spec, stats, this.unconvergedSamples(buf, L, B));
+  }
+
+  /** Samples the float32 relaxation left above tol (flag bit 0), with their iterations and evaluations. */
+  private unconvergedSamples(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, B: number): Unconverged {
+    const i32 = new Int32Array(buf);
+    const res = new Float64Array(buf, L.resb, L.Bpad);
+    const out: Unconverged = { idx: [], its: [], res: [], convergedMax: 0 };
+    for (let b = 0; b < B; b++) {
+      if ((i32[(L.flags >> 2) + b] & 1) === 0) {
+        out.convergedMax = Math.max(out.convergedMax, res[b]);
+        continue;
+      }
+      out.idx.push(b);
+      out.its.push(i32[(L.iters >> 2) + b]);
+      out.res.push(res[b]);
+    }
+    return out;
+  }
+
+  /**
+   * The mixed-precision finish of the samples float32 left above tol, on the float64 worker
+   * engine (relaxEquilibrium, the reference) from their best float32 iterate: a sample at
+   * float32's rounding floor needs 5-20 float64 iterations (measured on the paper
+   * checkpoint), so the finish is capped at FINISH_ITERS with no fallback. A sample the
+   * finish does not improve (float32 stalled far from a solution, where float64 Anderson
+   * stagnates too) keeps its float32 result. Statistics are merged so a finished sample
+   * counts its float32 and float64 iterations.
+   */
+  private async finishFloat64(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec, st: RelaxStats, u: Unconverged): Promise<RelaxStats> {
+    this.f64Engine ??= new WorkerEngine(this.threads);
+    const Nd = stateSize(d);
+    const keep = new Float64Array(u.idx.length * Nd);
+    u.idx.forEach((b, q) => keep.set(s.subarray(b * Nd, (b + 1) * Nd), q * Nd));
+    const short: RelaxSpec = { ...spec, equilibrium: { ...spec.equilibrium, maxIter: Math.min(FINISH_ITERS, spec.equilibrium.maxIter), fallbackIter: 0 } };
+    const a = await this.relaxSubset(p, d, s, ph, short, u.idx);
+    const res = u.idx.map((b, q) => {
+      if (a.res[q] <= u.res[q]) return a.res[q];
+      s.set(keep.subarray(q * Nd, (q + 1) * Nd), b * Nd);
+      return u.res[q];
+    });
+    const B = st.samples;
+    const tol = spec.equilibrium.tol;
+    return {
+      samples: B,
+      evaluations: st.evaluations + a.stats.evaluations,
+      iterationsMax: Math.max(st.iterationsMax, Math.max(...u.its) + a.stats.iterationsMax),
+      iterationsMean: st.iterationsMean + (a.stats.iterationsMean * u.idx.length) / B,
+      residualMax: Math.max(u.convergedMax, ...res),
+      residualMean: (st.residualMean * B - u.res.reduce((x, y) => x + y, 0) + res.reduce((x, y) => x + y, 0)) / B,
+      unconverged: res.filter((x) => !(x <= tol)).length,
+      fallbacks: st.fallbacks,
+    };
+  }
+
+  /** Relax samples idx of s (in place) on the float64 engine; their float64 residuals after. */
+  private async relaxSubset(p: Params, d: Dims, s: Float64Array, ph: Phase, spec: RelaxSpec, idx: number[]): Promise<{ stats: RelaxStats; res: Float64Array }> {
+    const Nd = stateSize(d);
+    const k = idx.length;
+    const sub = new Float64Array(k * Nd);
+    const xt = new Float64Array(k * d.nx);
+    const xg = ph.xtarget ? new Float64Array(k * d.nx) : null;
+    idx.forEach((b, q) => {
+      sub.set(s.subarray(b * Nd, (b + 1) * Nd), q * Nd);
+      xt.set(ph.xt.subarray(b * d.nx, (b + 1) * d.nx), q * d.nx);
+      xg?.set((ph.xtarget as Float64Array).subarray(b * d.nx, (b + 1) * d.nx), q * d.nx);
+    });
+    const sph: Phase = { ...ph, xt, xtarget: xg };
+    const stats = await (this.f64Engine as WorkerEngine).relax(p, d, sub, sph, spec);
+    idx.forEach((b, q) => s.set(sub.subarray(q * Nd, (q + 1) * Nd), b * Nd));
+    return { stats, res: residuals(p, d, sub, sph, 0, k) };
   }
 
   /** float64 params/state/targets -> padded float32 regions, and the phase constants. */
