@@ -4,6 +4,10 @@
  * with every element kind switched on one at a time, in the free and both nudged phases.
  * Small network (64-6-5), strong random weights, short phases: the ngspice runs take ~0.2 s each.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
 import { dimsOfCircuit } from '../src/build/build.js';
@@ -11,6 +15,7 @@ import { effectiveWeights } from '../src/chip/chip.js';
 import { initParams } from '../src/learning/init.js';
 import { chipPhases, comparePhase, phaseNetlist, type SpicePhase } from '../src/spice/check.js';
 import { stateNodeNames } from '../src/spice/netlist.js';
+import { packagePath } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
 
 const base = {
@@ -128,5 +133,34 @@ describe('thermal noise sources', () => {
       expect(Math.abs(Number(m![1]) / want - 1)).toBeLessThan(1e-10);
       expect(Number(m![2])).toBe(step);
     }
+  });
+});
+
+describe('gradep netlist and gradep spice (built CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradep-spice-'));
+  const gradep = (...args: string[]) => spawnSync(process.execPath, [packagePath('dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+  const file = join(dir, 'small.json');
+  writeFileSync(file, JSON.stringify({ ...base, transient: { solver: 'odex', t_free: 40e-9, t_nudge: 20e-9 }, synapse: { g_dtod: 0.1 } }));
+  const points = join(dir, 'points.json');
+  const xt = new Float64Array(64);
+  new Rng(3, 'p').fillUniform(xt, -1, 1);
+  writeFileSync(points, JSON.stringify({ xt: [Array.from(xt)], ut: [Array.from(xt, (v) => -v)] }));
+
+  it('netlist writes the chosen phase; spice --json compares it within 1e-3', () => {
+    const w = gradep('netlist', '--circuit', file, '--points', points, '--phase', 'minus', '--out', 'chip.cir', '--json');
+    expect(w.status, w.stderr).toBe(0);
+    expect(JSON.parse(w.stdout)).toMatchObject({ phase: 'minus', nodes: 75, duration_s: 20e-9 });
+    expect(readFileSync(join(dir, 'chip.cir'), 'utf8')).toMatch(/^\.tran .* 2e-8 0 .* uic$/m);
+    const r = gradep('spice', '--circuit', file, '--points', points, '--phase', 'plus', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rows).toHaveLength(1);
+    expect(doc.rows[0].max_error_u).toBeLessThan(1e-3);
+  }, 60_000);
+
+  it('--noise on a noiseless circuit is a one-line error naming the field', () => {
+    const r = gradep('netlist', '--circuit', file, '--points', points, '--noise', '--out', 'n.cir');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^gradep: --noise: .*small\.json: noise\.temperature is 0/);
   });
 });
