@@ -29,6 +29,11 @@ export { openEngine, type EngineKind } from './solvers/fast-engine.js';
 export { relaxEquilibrium, relaxPaper, type RelaxStats } from './solvers/relax.js';
 export { relaxTransient, type TransientStats } from './solvers/transient.js';
 
+// SPICE bridge: a realised chip as an ngspice netlist, run in process (ngspice 45 in WebAssembly) and compared.
+export { fastestTau, stateNodeNames, writeNetlist, type NetlistOptions } from './spice/netlist.js';
+export { compareWithSpice, runSpice, type SpiceCompareOptions, type SpiceComparison, type SpiceTrace } from './spice/run.js';
+export { chipPhases, comparePhase, phaseNetlist, sampleStart, type ChipPhases, type SpicePhase } from './spice/check.js';
+
 // Learning: gradient estimates (ideal and in situ), exact gradients, optimiser, checkpoints, training.
 export { estimateColumns, type GradientEstimate, type PhaseStats } from './learning/estimate.js';
 export { flowMse, gradepEstimate, type GradEPConfig } from './learning/gradep.js';

@@ -18,6 +18,7 @@ const LAYERS: string[][] = [
   ['build'],
   ['dynamics'],
   ['solvers'],
+  ['spice'],
   ['learning', 'metrics'],
   ['flow'],
   ['experiments'],

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { circuitIdentity, validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
+import { keyCircuit, validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
 import { programWeights, realiseChip } from '../src/chip/chip.js';
 import { CircuitModel } from '../src/dynamics/circuit.js';
 import { relaxTransient } from '../src/solvers/transient.js';
@@ -76,12 +76,12 @@ describe('all periphery effects off reproduce the model before them', () => {
 
 describe('sweep point identity', () => {
   it('new fields at their defaults leave a circuit\'s identity (sweep keys) as before them; set ones count', () => {
-    const id = circuitIdentity(spec()) as unknown as Record<string, Record<string, unknown>>;
+    const id = keyCircuit(spec()) as unknown as Record<string, Record<string, unknown>>;
     expect(id.amplifier).toBeUndefined();
     expect(Object.keys(id.activation)).toEqual(['kind', 'gain_dtod', 'offset_dtod']);
     expect(Object.keys(id.synapse)).toEqual(['g_min', 'g_max', 'bits', 'g_dtod', 'nonreciprocity']);
     expect(id.noise).toEqual({ temperature: 0, excess: 0 });
-    const set = circuitIdentity(spec({ amplifier: { gbw: 1e9 }, synapse: { iv_v0: 0.25 } })) as unknown as Record<string, Record<string, unknown>>;
+    const set = keyCircuit(spec({ amplifier: { gbw: 1e9 }, synapse: { iv_v0: 0.25 } })) as unknown as Record<string, Record<string, unknown>>;
     expect(set.amplifier).toEqual({ gbw: 1e9 });
     expect(set.synapse.iv_v0).toBe(0.25);
   });

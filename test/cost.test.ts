@@ -164,7 +164,7 @@ describe('peripheral terms at zero', () => {
   it('the cost section is not part of a run\'s resume identity', () => {
     const ck = { circuit: tinyChip(), seeds: { chip: 0 }, engine: 'js' } as unknown as Checkpoint;
     expect(identityChanges(ck, { circuit: tinyChip({ program_parallel: 128, adc_walden: '2 fJ' }), chip: 0, engine: 'js' })).toEqual([]);
-    expect(identityChanges(ck, { circuit: { ...tinyChip(), dac: { bits: 7, v_range: 0.5 } }, chip: 0, engine: 'js' }).map((c) => c.field)).toEqual(['circuit.dac.bits']);
+    expect(identityChanges(ck, { circuit: { ...tinyChip(), dac: { ...tinyChip().dac, bits: 7 } }, chip: 0, engine: 'js' }).map((c) => c.field)).toEqual(['circuit.dac.bits']);
   });
 
   it('the cost section leaves sweep point keys unchanged (committed results stay valid)', () => {

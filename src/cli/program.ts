@@ -11,14 +11,16 @@ import * as plotLog from './commands/plot-log.js';
 import * as relax from './commands/relax.js';
 import * as report from './commands/report.js';
 import * as reportRun from './commands/report-run.js';
+import * as netlist from './commands/netlist.js';
 import * as sample from './commands/sample.js';
+import * as spice from './commands/spice.js';
 import * as sweep from './commands/sweep.js';
 import * as train from './commands/train.js';
 import * as velocity from './commands/velocity.js';
 import { intIn } from './io.js';
 
 /** In registration order, which is the order of the top-level help. */
-const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, sweep, report, bench, evalCmd, evaluator, circuit, cost];
+const COMMANDS: { register(program: Command): void }[] = [train, velocity, grad, sample, demo, reportRun, plotLog, relax, sweep, report, bench, evalCmd, evaluator, circuit, cost, netlist, spice];
 
 export function buildProgram(): Command {
   const program = new Command();

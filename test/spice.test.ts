@@ -1,0 +1,166 @@
+/**
+ * The SPICE bridge (issue 13): a realised chip written as an ngspice netlist and run in ngspice
+ * 45 (WebAssembly, eecircuit-engine) agrees node by node with gradep's own transient (odex),
+ * with every element kind switched on one at a time, in the free and both nudged phases.
+ * Small network (64-6-5), strong random weights, short phases: the ngspice runs take ~0.2 s each.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateCircuit, type CircuitSpec } from '../src/circuit/spec.js';
+import { dimsOfCircuit } from '../src/build/build.js';
+import { effectiveWeights } from '../src/chip/chip.js';
+import { initParams } from '../src/learning/init.js';
+import { chipPhases, comparePhase, phaseNetlist, type SpicePhase } from '../src/spice/check.js';
+import { stateNodeNames } from '../src/spice/netlist.js';
+import { packagePath } from '../src/util/paths.js';
+import { Rng } from '../src/util/rng.js';
+
+const base = {
+  format: 'gradep-circuit/1',
+  layers: { visible: 64, hidden1: 6, hidden2: 5 },
+  relax: { method: 'transient' },
+  transient: { solver: 'odex', t_free: 100e-9, t_nudge: 50e-9 },
+};
+
+function circuit(over: Record<string, Record<string, number | string>>): CircuitSpec {
+  const raw: Record<string, unknown> = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) raw[k] = { ...(raw[k] as object), ...v };
+  return validateCircuit(raw, 'spice-test.json');
+}
+
+/** Strong weights (Xavier gain 2.5: hidden units reach rho's curved and saturating parts) and one point. */
+function setup(c: CircuitSpec, chipSeed = 1) {
+  const d = dimsOfCircuit(c);
+  const p = initParams(d, 11, 2.5);
+  new Rng(12, 'bx').fillUniform(p.bx, -0.5, 0.5);
+  const xt = new Float64Array(d.nx);
+  const ut = new Float64Array(d.nx);
+  new Rng(13, 'xt').fillNormal(xt);
+  new Rng(14, 'ut').fillNormal(ut);
+  return chipPhases(c, p, xt, ut, chipSeed);
+}
+
+const CASES: [string, Record<string, Record<string, number>>][] = [
+  ['ideal chip', {}],
+  ['C and G_L mismatch', { node: { c_dtod: 0.2, gl_dtod: 0.2 } }],
+  ['spring mismatch', { spring: { g_dtod: 0.3 } }],
+  ['nudge mismatch', { nudge: { g_dtod: 0.3 } }],
+  ['activation gain and offset', { activation: { gain_dtod: 0.2, offset_dtod: 0.5 } }],
+  ['g_min offsets with device spread', { synapse: { g_min: 2e-6, g_dtod: 0.2 } }],
+  ['non-reciprocity', { synapse: { nonreciprocity: 0.3 } }],
+  ['conductance drift', { program: { drift_nu: 0.1, read_time: 1000 } }],
+];
+const PHASES: SpicePhase[] = ['free', 'plus', 'minus'];
+
+describe('gradep and ngspice agree node by node (64-6-5, strong weights)', () => {
+  for (const [name, over] of CASES) {
+    it(`${name}: free, +beta and -beta phases within 1e-3 state units`, async () => {
+      const cp = setup(circuit(over));
+      for (const phase of PHASES) {
+        const r = await comparePhase(cp, phase, 0, 1e-3);
+        expect(r.maxError, `${name}, ${phase}`).toBeLessThan(1e-3);
+        expect(r.finalMaxError, `${name}, ${phase}`).toBeLessThan(1e-4);
+        // The comparison is not trivial: the state moves by far more than the tolerance.
+        const moved = Math.max(...r.gradep[r.gradep.length - 1].map((v, n) => Math.abs(v - r.gradep[0][n])));
+        expect(moved, `${name}, ${phase}`).toBeGreaterThan(0.01);
+        if (r.settleGradep !== null) expect(Math.abs(r.settleSpice - r.settleGradep)).toBeLessThan(0.02 * r.duration);
+      }
+    }, 60_000);
+  }
+});
+
+describe('the netlist realises the chip', () => {
+  const c = circuit({ synapse: { g_min: 2e-6, g_dtod: 0.2, nonreciprocity: 0.3 }, program: { drift_nu: 0.1, read_time: 1000 } });
+  const cp = setup(c);
+  const text = phaseNetlist(cp, 'minus', 0);
+
+  it('its crossbar resistors sum to the effective weights, forward and backward', () => {
+    const { nx, n1, n2 } = cp.model.d;
+    const gu = c.node.g_leak;
+    const got = { W0f: new Float64Array(n1 * nx), W0b: new Float64Array(n1 * nx), W1f: new Float64Array(n2 * n1), W1b: new Float64Array(n2 * n1) };
+    const cols = { W0f: nx, W0b: nx, W1f: n1, W1b: n1 };
+    for (const m of text.matchAll(/^R(W[01][fb])([pm])_(\d+)_(\d+) \S+ \S+ (\S+)$/gm)) {
+      const key = m[1] as keyof typeof got;
+      got[key][Number(m[3]) * cols[key] + Number(m[4])] += ((m[2] === 'p' ? 1 : -1) / Number(m[5])) / gu;
+    }
+    const want = effectiveWeights(cp.model.chip, c.program.read_time);
+    for (const k of Object.keys(got) as (keyof typeof got)[]) {
+      for (let i = 0; i < want[k].length; i++) expect(Math.abs(got[k][i] - want[k][i])).toBeLessThan(1e-10 * (1 + Math.abs(want[k][i])));
+    }
+    expect(want.W0b[3]).not.toBe(want.W0f[3]);
+  });
+
+  it('has every node with its .ic, and a negative nudge transconductance in the -beta phase', () => {
+    for (const n of stateNodeNames(cp.model)) expect(text).toMatch(new RegExp(`^XN_${n} ${n} node_rc `, 'm'));
+    expect((text.match(/v\(\w+\)=/g) ?? []).length).toBe(cp.model.N);
+    expect(text).toMatch(/^XU_x0 x0 nudge g=-/m);
+    expect(text).toMatch(/^\.tran .* 5e-8 0 .* uic$/m);
+  });
+});
+
+describe('thermal noise sources', () => {
+  it('inject 2 k_B T_eff G_tot per node (Johnson-Nyquist), as trnoise samples of rms sqrt(2 k T G / step)', () => {
+    const c = circuit({ noise: { temperature: 300, excess: 3 }, spring: { g_dtod: 0.2 }, node: { gl_dtod: 0.2 }, transient: { solver: 'euler_maruyama', dt: 2e-11 } });
+    const cp = setup(c);
+    const step = 2e-11;
+    const text = phaseNetlist(cp, 'free', 0, { noise: true, noiseStep: step });
+    const chip = cp.model.chip;
+    const { nx, n1, n2 } = cp.model.d;
+    // Every device conductance attached to a node (both halves of each differential pair).
+    const gSyn = new Float64Array(cp.model.N);
+    for (let i = 0; i < n1; i++) {
+      for (let j = 0; j < nx; j++) {
+        const g = chip.G0p[i * nx + j] * chip.m0p[i * nx + j] + chip.G0m[i * nx + j] * chip.m0m[i * nx + j];
+        gSyn[j] += g;
+        gSyn[nx + i] += g;
+      }
+    }
+    for (let k = 0; k < n2; k++) {
+      for (let i = 0; i < n1; i++) {
+        const g = chip.G1p[k * n1 + i] * chip.m1p[k * n1 + i] + chip.G1m[k * n1 + i] * chip.m1m[k * n1 + i];
+        gSyn[nx + i] += g;
+        gSyn[nx + n1 + k] += g;
+      }
+    }
+    for (const [n, name] of stateNodeNames(cp.model).entries()) {
+      const m = text.match(new RegExp(`^IN_${name} 0 ${name} DC 0 trnoise\\((\\S+) (\\S+) 0 0\\)$`, 'm'));
+      expect(m, name).not.toBeNull();
+      const g = chip.GL[n] + gSyn[n] + (n < nx ? chip.gSpring[n] : 0);
+      const want = Math.sqrt((2 * 1.380649e-23 * 300 * 4 * g) / step);
+      expect(Math.abs(Number(m![1]) / want - 1)).toBeLessThan(1e-10);
+      expect(Number(m![2])).toBe(step);
+    }
+  });
+});
+
+describe('gradep netlist and gradep spice (built CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradep-spice-'));
+  const gradep = (...args: string[]) => spawnSync(process.execPath, [packagePath('dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+  const file = join(dir, 'small.json');
+  writeFileSync(file, JSON.stringify({ ...base, transient: { solver: 'odex', t_free: 40e-9, t_nudge: 20e-9 }, synapse: { g_dtod: 0.1 } }));
+  const points = join(dir, 'points.json');
+  const xt = new Float64Array(64);
+  new Rng(3, 'p').fillUniform(xt, -1, 1);
+  writeFileSync(points, JSON.stringify({ xt: [Array.from(xt)], ut: [Array.from(xt, (v) => -v)] }));
+
+  it('netlist writes the chosen phase; spice --json compares it within 1e-3', () => {
+    const w = gradep('netlist', '--circuit', file, '--points', points, '--phase', 'minus', '--out', 'chip.cir', '--json');
+    expect(w.status, w.stderr).toBe(0);
+    expect(JSON.parse(w.stdout)).toMatchObject({ phase: 'minus', nodes: 75, duration_s: 20e-9 });
+    expect(readFileSync(join(dir, 'chip.cir'), 'utf8')).toMatch(/^\.tran .* 2e-8 0 .* uic$/m);
+    const r = gradep('spice', '--circuit', file, '--points', points, '--phase', 'plus', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rows).toHaveLength(1);
+    expect(doc.rows[0].max_error_u).toBeLessThan(1e-3);
+  }, 60_000);
+
+  it('--noise on a noiseless circuit is a one-line error naming the field', () => {
+    const r = gradep('netlist', '--circuit', file, '--points', points, '--noise', '--out', 'n.cir');
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^gradep: --noise: .*small\.json: noise\.temperature is 0/);
+  });
+});
