@@ -168,7 +168,7 @@ describe('peripheral terms at zero', () => {
   });
 
   it('the cost section leaves sweep point keys unchanged (committed results stay valid)', () => {
-    const dir = packagePath('reports', 'relaxation-vs-quality-reram');
+    const dir = packagePath('reports', 'relaxation-vs-quality');
     const meta = JSON.parse(readFileSync(`${dir}/sweep.json`, 'utf8'));
     const file = packagePath(meta.file);
     const keys = sweepPoints(loadSweep(file), file, recordedKeys(meta)).map((p) => p.key);
