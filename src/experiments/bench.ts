@@ -28,6 +28,7 @@ import { Rng } from '../util/rng.js';
 import { packagePath } from '../util/paths.js';
 import { relaxTransient } from '../solvers/transient.js';
 import { generateOnChip } from '../flow/sample-chip.js';
+import { compareGrads } from '../learning/exact-grad.js';
 import { createEngine } from '../solvers/engine.js';
 import type { CircuitSpec } from '../circuit/spec.js';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -248,21 +249,6 @@ async function benchInsitu(c: BenchCtx, reram: ReturnType<typeof loadCircuit>, c
   return { Bi, insituS, nChip, chipSampleS };
 }
 
-/** Gradient cosine (all parameters flattened). */
-function gradCosine(a: Params, b: Params): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (const k of ['W0', 'W1', 'b0', 'b1', 'bx'] as const) {
-    for (let i = 0; i < a[k].length; i++) {
-      ab += a[k][i] * b[k][i];
-      aa += a[k][i] * a[k][i];
-      bb += b[k][i] * b[k][i];
-    }
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 /**
  * Accuracy of the in-situ step (issue 18 part 2): the same step (ReRAM chip seed 0, batch as
  * benchInsitu) with thermal and read noise off, with the engine at the preset's solver and
@@ -295,8 +281,8 @@ async function benchInsituAccuracy(c: BenchCtx, reram: CircuitSpec) {
   } finally {
     await f64.close();
   }
-  const cosPreset = gradCosine(await grad(variant(reram.transient.solver, reram.transient.dt, false), o.engine), ref);
-  const cosHeun = gradCosine(await grad(variant('heun', 1e-10, false), o.engine), ref);
+  const cosPreset = compareGrads(await grad(variant(reram.transient.solver, reram.transient.dt, false), o.engine), ref).cosine;
+  const cosHeun = compareGrads(await grad(variant('heun', 1e-10, false), o.engine), ref).cosine;
   const note = `noise off (thermal, read), same chip, DAC and ADC; engine at the preset (${reram.transient.solver}, ${reram.transient.dt * 1e9} ns) and at heun 0.1 ns vs float64 exp_heun at 50 ps; insitu_step_seconds_heun_0p1ns: the noisy step with heun at 0.1 ns`;
   return { heunS, cosPreset, cosHeun, note };
 }
