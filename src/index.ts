@@ -50,7 +50,8 @@ export { generateOnChip, type ChipSampleOptions, type ChipSampleResult } from '.
 export { generateAnalogue, type AnalogueOptions } from './flow/analogue.js';
 
 // Metrics: sample quality against the data, with reference rows.
-export { evaluateSamples, referenceRows, type QualityMetrics, type QualityOptions } from './metrics/quality.js';
+export { evaluateSamples, fdExtrapolated, referenceRows, type QualityMetrics, type QualityOptions } from './metrics/quality.js';
+export { bootstrapInterval, differenceInterval, meanInterval, type Difference, type Interval } from './metrics/intervals.js';
 // The cost model (docs/energy.md): counts, energy and time per term, the digital baseline.
 export {
   adcEnergy,

@@ -47,7 +47,17 @@ export interface QualityMetrics {
   copy_rate: number;
   /** W1 distance between pixel-value distributions, samples vs reference (lower is better). */
   sharpness_w1: number;
+  /**
+   * FD extrapolated to infinitely many samples (FD_inf of Chong & Forsyth 2020): comparable across
+   * sample counts, unlike fd; null below FD_INF_MIN_N samples.
+   */
+  fd_inf: number | null;
+  /** Share of samples the evaluator assigns to each class 0..9 (argmax, all samples; data: 0.1 each). */
+  class_freq: number[];
 }
+
+/** The metrics that are always one number (what figures and tables plot per point). */
+export type ScalarQualityKey = Exclude<keyof QualityMetrics, 'fd_inf' | 'class_freq'>;
 
 export interface QualityOptions {
   /** Evaluator weights (default: the committed data/evaluator/evaluator.json). */
@@ -427,6 +437,8 @@ export function evaluateSamples(samples: Float64Array, n: number, opts: QualityO
   for (let c = 0; c < N_CLASSES; c++) if (confident[c] >= covFrac * n) coverage++;
 
   const { precision, recall } = precisionRecall(rs.feats, rs.n, feats, n, H, k, rs.radii2);
+  const freq = new Array<number>(N_CLASSES).fill(0);
+  for (let i = 0; i < n; i++) freq[cls.labels[i]] += 1 / n;
   return {
     n,
     fd,
@@ -437,7 +449,55 @@ export function evaluateSamples(samples: Float64Array, n: number, opts: QualityO
     recall,
     copy_rate: copyRate(x, n, rs.images, rs.n, rs.nn2),
     sharpness_w1: wasserstein1Sorted(sortedValues(x), rs.pixelsSorted),
+    fd_inf: n >= FD_INF_MIN_N ? fdExtrapolated(feats, n, H, rs.mu, rs.cov).fd_inf : null,
+    class_freq: freq.map((f) => Number(f.toFixed(6))),
   };
+}
+
+/**
+ * Fewest samples for which evaluateSamples reports fd_inf. The 1/n law needs subsets well above the
+ * 64 feature dimensions; measured on held-out real digits (true FD_inf ~ 0.43 from 3823 digits):
+ * FD_inf has sd 0.15 at n = 500 and 0.06 at n = 1000, but sd 0.45 and a downward bias at n = 200.
+ */
+export const FD_INF_MIN_N = 500;
+
+/**
+ * FD_inf (Chong & Forsyth 2020, "Effectively unbiased FID and Inception Score and where to find
+ * them", CVPR): FD's bias is ~ c / n, so FD measured on `points` random subsets with sizes evenly
+ * spaced in 1/n from n/5 to n is fitted by least squares as FD(n) = fd_inf + slope / n and the
+ * intercept taken. Subsets come from Rng(seed, 'fd_inf'). Returns the fit and its points.
+ */
+export function fdExtrapolated(
+  feats: Float64Array, n: number, H: number, refMu: Float64Array, refCov: Float64Array, points = 15, seed = 0,
+): { fd_inf: number; slope: number; ns: number[]; fds: number[] } {
+  const nMin = Math.max(20, Math.floor(n / 5));
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const rng = new Rng(seed, 'fd_inf');
+  const ns: number[] = [];
+  const fds: number[] = [];
+  for (let p = 0; p < points; p++) {
+    const inv = 1 / nMin + ((1 / n - 1 / nMin) * p) / (points - 1);
+    const m = Math.min(n, Math.round(1 / inv));
+    rng.shuffle(order);
+    const sub = new Float64Array(m * H);
+    for (let i = 0; i < m; i++) sub.set(feats.subarray(order[i] * H, (order[i] + 1) * H), i * H);
+    const { mu, cov } = meanCov(sub, m, H);
+    ns.push(m);
+    fds.push(frechetDistance(mu, cov, refMu, refCov, H));
+  }
+  // Least-squares line in x = 1/n.
+  const xs = ns.map((m) => 1 / m);
+  const mx = xs.reduce((a, b) => a + b, 0) / points;
+  const my = fds.reduce((a, b) => a + b, 0) / points;
+  let sxy = 0;
+  let sxx = 0;
+  for (let p = 0; p < points; p++) {
+    sxy += (xs[p] - mx) * (fds[p] - my);
+    sxx += (xs[p] - mx) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return { fd_inf: my - slope * mx, slope, ns, fds };
 }
 
 /** FD only (features, Gaussian fit, Frechet distance): cheap enough to repeat over seeds. */

@@ -7,10 +7,10 @@
  * seeds) are averaged: mean and one standard deviation.
  */
 import type { GeneratedResult, SweepResult } from '../experiments/sweep/index.js';
-import type { QualityMetrics } from '../metrics/quality.js';
+import type { QualityMetrics, ScalarQualityKey } from '../metrics/quality.js';
 import type { LineChartSpec, LineSeries } from './figures.js';
 
-const METRICS: { key: keyof QualityMetrics; label: string; better: string }[] = [
+const METRICS: { key: ScalarQualityKey; label: string; better: string }[] = [
   { key: 'fd', label: 'Frechet distance (evaluator features)', better: 'lower is better' },
   { key: 'recognisability', label: 'recognisability (fraction, confidence >= 0.9)', better: 'higher is better' },
   { key: 'coverage', label: 'classes covered (of 10)', better: 'higher is better' },
@@ -44,7 +44,7 @@ function family(r: GeneratedResult): string {
 }
 
 /** One series: rows grouped by x, the metric averaged over seeds. */
-function series(rows: GeneratedResult[], label: string, x: (r: GeneratedResult) => number, metric: keyof QualityMetrics): LineSeries {
+function series(rows: GeneratedResult[], label: string, x: (r: GeneratedResult) => number, metric: ScalarQualityKey): LineSeries {
   const byX = new Map<number, number[]>();
   for (const r of rows) byX.set(x(r), [...(byX.get(x(r)) ?? []), r.metrics[metric]]);
   const xs = [...byX.keys()].sort((a, b) => a - b);
@@ -53,7 +53,7 @@ function series(rows: GeneratedResult[], label: string, x: (r: GeneratedResult) 
   return { label, x: xs, y: vals.map(mean), yErr: errs.some((e) => e > 0) ? errs : undefined };
 }
 
-function withReference(s: LineSeries[], ref: QualityMetrics | null, metric: keyof QualityMetrics): LineSeries[] {
+function withReference(s: LineSeries[], ref: QualityMetrics | null, metric: ScalarQualityKey): LineSeries[] {
   if (!ref || s.length === 0) return s;
   const xs = s.flatMap((x) => x.x);
   return [...s, { label: `real held-out digits (n = ${ref.n})`, x: [Math.min(...xs), Math.max(...xs)], y: [ref[metric], ref[metric]], reference: true }];
@@ -94,7 +94,7 @@ export function generationSummary(rows: GeneratedResult[]): string {
   const lines = ['| point | seeds | relaxation (tau) | FD | recognisability | coverage | sharpness W1 | precision | recall |', '|---|---|---|---|---|---|---|---|---|'];
   for (const [k, rs] of groups) {
     const fd = rs.map((r) => r.metrics.fd);
-    const f = (key: keyof QualityMetrics, dg = 3) => mean(rs.map((r) => r.metrics[key])).toFixed(dg);
+    const f = (key: ScalarQualityKey, dg = 3) => mean(rs.map((r) => r.metrics[key])).toFixed(dg);
     lines.push(`| ${k} | ${rs.length} | ${rs[0].relaxation_tau.toFixed(0)} | ${mean(fd).toFixed(2)}${rs.length > 1 ? ` +- ${std(fd).toFixed(2)}` : ''} | ${f('recognisability')} | ${f('coverage', 1)} | ${f('sharpness_w1')} | ${f('precision')} | ${f('recall')} |`);
   }
   return `## Summary (mean over seeds)\n\nRelaxation time is per generated sample in units of tau = C/G_L; a converged evaluation counts as the circuit's relax.T paper steps of relax.epsilon tau.\n\n${lines.join('\n')}\n\n`;

@@ -5,8 +5,10 @@ export type QualityRow = [string, QualityMetrics];
 
 export function qualityTable(rowsIn: QualityRow[]): string {
   const keys = ['fd', 'coverage', 'recognisability', 'class_balance', 'precision', 'recall', 'copy_rate', 'sharpness_w1'] as const;
-  const head = ['set', 'n', ...keys];
-  const body = rowsIn.map(([name, m]) => [name, String(m.n), ...keys.map((k) => (Number.isInteger(m[k]) ? String(m[k]) : m[k].toFixed(4)))]);
+  // fd_inf: FD extrapolated to infinite n (comparable across n; '-' below its minimum n).
+  const head = ['set', 'n', 'fd', 'fd_inf', ...keys.slice(1)];
+  const cell = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(4));
+  const body = rowsIn.map(([name, m]) => [name, String(m.n), cell(m.fd), m.fd_inf == null ? '-' : cell(m.fd_inf), ...keys.slice(1).map((k) => cell(m[k]))]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   return [head, ...body].map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
 }
