@@ -7,6 +7,7 @@ import { loadDigits } from '../../data/optdigits.js';
 import { type Params, PARAM_NAMES, zeroParams } from '../../circuit/params.js';
 import { buildChip, buildSimulation, dimsOfCircuit } from '../../build/build.js';
 import { compareGrads } from '../../learning/exact-grad.js';
+import { convergence, type Convergence } from '../../metrics/convergence.js';
 import { evaluateSamples } from '../../metrics/quality.js';
 import type { RelaxEngine } from '../../solvers/engine.js';
 import { insituEstimator } from '../../learning/insitu.js';
@@ -66,6 +67,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
   }
   let params: Params;
   let finalMse: number | null = null;
+  let conv: Convergence | null = null;
   if (pt.action === 'insitu' || pt.action === 'finetune') {
     const runDir = join(outDir, 'points', pt.key);
     const fine = pt.action === 'finetune';
@@ -88,8 +90,10 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
       engine,
     );
     params = ck.params;
-    const log = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').slice(-10).map((l) => JSON.parse(l).flow_mse as number);
+    const curve = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).flow_mse as number);
+    const log = curve.slice(-10);
     finalMse = log.reduce((a, b) => a + b, 0) / log.length;
+    conv = convergence(curve);
   } else {
     params = ctx.checkpoint(d).ck.params;
   }
@@ -100,6 +104,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
     action: pt.action,
     metrics: evaluateSamples(g.samples, spec.samples),
     final_flow_mse: finalMse,
+    ...(conv ? { convergence: conv } : {}),
     time_per_sample_s: g.timePerSample,
     energy_per_sample_j: g.energyPerSample,
     seconds: (performance.now() - t0) / 1000,

@@ -1,5 +1,6 @@
 /** What a sweep point yields (one line of DIR/results.jsonl), and reading those lines back. */
 import { join } from 'node:path';
+import { type Convergence } from '../../metrics/convergence.js';
 import { type QualityMetrics } from '../../metrics/quality.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { readKeyedJsonl } from '../../util/json.js';
@@ -35,6 +36,8 @@ export interface SampledResult extends ResultBase {
   metrics: QualityMetrics;
   /** In-situ and fine-tuning runs: mean flow-matching MSE of the last 10 steps (null for transfer). */
   final_flow_mse: number | null;
+  /** In-situ and fine-tuning runs: has the flow-MSE curve flattened (last 10% of steps vs the 10% before)? Absent in older results. */
+  convergence?: Convergence;
   time_per_sample_s: number;
   energy_per_sample_j: number;
   gradient?: undefined;
