@@ -239,7 +239,7 @@ function analogueTerms(spec: CircuitSpec, c: OpCounts, phases: PhaseCount[], res
     term('resistive', 'G V^2 integrated over each phase (measured by the transient)', per((p) => ({ joules: resistive[p.phase], seconds: p.runs * p.duration })), resistiveTotal),
     term('adc', `conversions x ${eAdc.toPrecision(3)} J (${k.adc_fom} FOM); ${adcs} ADC(s) at ${k.adc_rate} Hz`, per((p) => ({ joules: p.runs * p.adc * eAdc, seconds: eAdc > 0 && p.adc > 0 ? (p.runs * Math.ceil(p.adc / adcs)) / k.adc_rate : 0 }))),
     term('dac', `conversions x ${eDac.toPrecision(3)} J (dac_walden 2^bits); one DAC per driven line at ${k.dac_rate} Hz`, per((p) => ({ joules: p.runs * p.dac * eDac, seconds: eDac > 0 && p.dac > 0 ? p.runs / k.dac_rate : 0 }))),
-    staticTerm('amplifiers', c.sensedLines, k.amp_power, 'amplifiers (one per sensed line)'),
+    staticTerm('amplifiers', c.sensedLines, spec.amplifier.static_power, 'amplifiers (one per sensed line)'),
     staticTerm('activations', c.hiddenElements, k.activation_power, 'activation elements'),
     staticTerm('multipliers', c.hiddenElements, k.multiplier_power, 'multiplier elements'),
     staticTerm('bias sources', c.biasSources, k.bias_power, 'bias sources'),
