@@ -18,7 +18,9 @@ import { removeDeadTemps, writeFileAtomic } from '../util/atomic.js';
 import { retitleGridPng, sampleGridPng } from './figures.js';
 import { type Axis, axisOf, baseLookup } from './sweep-axes.js';
 import { type ReportCtx, realReference, writeQuantityCharts, writeTrainingCharts } from './sweep-charts.js';
+import { costReadme, writeCostCharts } from './sweep-cost.js';
 import { readSweepRows } from './sweep-data.js';
+import { generationPointName } from './generation-report.js';
 import { html } from './sweep-html.js';
 import { pointsTable, writeReadme } from './sweep-tables.js';
 
@@ -36,11 +38,13 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const ref = realReference(rows);
   writeQuantityCharts(ctx, ref);
   writeTrainingCharts(ctx);
+  const name = (r: SweepResult) => ((spec.actions ?? []).length > 1 ? `${r.action}, ` : '') + (r.action === 'generate' ? generationPointName(r) : pointName(ctx, r) || r.action);
+  const costs = writeCostCharts(ctx, name);
   const grids = writeSampleGrids(ctx);
   const table = pointsTable(rows, fields);
   const failedNote = failed.length ? `Failed points, not drawn: ${failed.join('; ')}.\n\n` : '';
   const reference = (ref.refs ? `Reference at the same sample count: ${ref.refs}.\n\n` : '') + failedNote;
-  writeReadme(ctx, table, reference);
+  writeReadme(ctx, table, reference, costReadme(costs, name, spec));
   writeFileAtomic(join(outDir, 'index.html'), html(spec, ctx.charts, [...ctx.kept, ...grids], table, reference.trim(), ctx.kept.length));
   ctx.files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
   // The raw results travel with the report, so figures can be redrawn without the sweep directory.

@@ -26,7 +26,7 @@ export function pointsTable(rows: SweepResult[], fields: string[]): string {
       ['coverage', (r) => num(r.metrics?.coverage, String)],
       ['sharpness W1', (r) => num(r.metrics?.sharpness_w1, (x) => x.toFixed(3))],
       ['final MSE', (r) => num(r.final_flow_mse, (x) => x.toFixed(3))],
-      ['energy/sample (J)', (r) => num(r.energy_per_sample_j, (x) => x.toExponential(2))],
+      ['resistive energy/sample (J)', (r) => num(r.energy_per_sample_j, (x) => x.toExponential(2))],
     );
   }
   if (rows.some((r) => r.action === 'generate')) cols.push(['relaxation (tau)', (r) => (r.action === 'generate' ? r.relaxation_tau.toFixed(0) : '-')]);
@@ -44,8 +44,8 @@ export function pointsTable(rows: SweepResult[], fields: string[]): string {
   return [head, sep, ...body].join('\n');
 }
 
-/** README.md: description, setup and budget, the real-data reference, summary tables and all points. */
-export function writeReadme(ctx: ReportCtx, table: string, reference: string): void {
+/** README.md: description, setup and budget, the real-data reference, summary tables, the energy terms (sweep-cost.ts) and all points. */
+export function writeReadme(ctx: ReportCtx, table: string, reference: string, energy = ''): void {
   const { spec, rows, fields, axes } = ctx;
   const actions = spec.actions ?? [];
   const summary = isGenerationSweep(rows) ? generationSummary(rows) : summaryTables(rows, spec, fields, axes);
@@ -59,7 +59,7 @@ export function writeReadme(ctx: ReportCtx, table: string, reference: string): v
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
   writeFileAtomic(
     join(ctx.outDir, 'README.md'),
-    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${reference}${summary}## All points\n\n${table}\n`,
+    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${reference}${summary}${energy}## All points\n\n${table}\n`,
   );
 }
 

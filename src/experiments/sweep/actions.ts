@@ -66,6 +66,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
   }
   let params: Params;
   let finalMse: number | null = null;
+  let stepEnergy: number | null = null;
   if (pt.action === 'insitu' || pt.action === 'finetune') {
     const runDir = join(outDir, 'points', pt.key);
     const fine = pt.action === 'finetune';
@@ -88,8 +89,11 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
       engine,
     );
     params = ck.params;
-    const log = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').slice(-10).map((l) => JSON.parse(l).flow_mse as number);
+    const rowsOfLog = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { flow_mse: number; energy_j?: number });
+    const log = rowsOfLog.slice(-10).map((r) => r.flow_mse);
     finalMse = log.reduce((a, b) => a + b, 0) / log.length;
+    const energies = rowsOfLog.map((r) => r.energy_j).filter((e): e is number => typeof e === 'number' && Number.isFinite(e));
+    stepEnergy = energies.length > 0 ? energies.reduce((a, b) => a + b, 0) / energies.length : null;
   } else {
     params = ctx.checkpoint(d).ck.params;
   }
@@ -102,6 +106,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
     final_flow_mse: finalMse,
     time_per_sample_s: g.timePerSample,
     energy_per_sample_j: g.energyPerSample,
+    energy_per_step_j: stepEnergy,
     seconds: (performance.now() - t0) / 1000,
   };
 }
