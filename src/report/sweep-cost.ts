@@ -152,6 +152,16 @@ function energySeries(costs: PointCost[], name: (r: SweepResult) => string, seri
   });
 }
 
+/**
+ * energySeries, unless the energy is the same along a series (the swept field does not change
+ * it, e.g. the mismatch g_dtod): then a series per point, drawn as dots, not a vertical line.
+ */
+function spreadSeries(costs: PointCost[], name: (r: SweepResult) => string, seriesOf: (r: SweepResult) => string, x: (p: PointCost) => number | null, y: (r: SweepResult) => number): LineSeries[] {
+  const s = energySeries(costs, name, seriesOf, x, y);
+  const flat = s.some((q) => q.x.length > 1 && Math.max(...q.x) - Math.min(...q.x) <= 0.01 * Math.abs(Math.max(...q.x)));
+  return flat ? energySeries(costs, name, name, x, y) : s;
+}
+
 /** Total energy per sample, and per training run (steps x per step) where the point trained. */
 const perSample = (p: PointCost) => p.sample?.total.joules ?? null;
 const perRun = (p: PointCost) => (p.step ? p.step.total.joules * p.steps : null);
@@ -171,12 +181,12 @@ export function writeCostCharts(ctx: ReportCtx, name: (r: SweepResult) => string
   const anyStep = costs.some((p) => p.step !== null);
   for (const m of METRICS) {
     const y = (r: SweepResult) => (r.metrics ? r.metrics[m.key] : NaN);
-    const s = energySeries(costs, name, seriesOf, perSample, y);
+    const s = spreadSeries(costs, name, seriesOf, perSample, y);
     const ideal = costs.some((p) => p.resistive.sample === 'not simulated') ? '; ideal network: no resistive term' : '';
     writeChart(ctx, { title: `${ctx.spec.name}: ${m.label.replace(/ \(.*\)$/, '')} vs total energy per generated sample (all terms${ideal})`, xLabel: 'total energy per generated sample, all cost terms (J)', yLabel: m.label, series: s, logX: spansDecade(s.flatMap((x) => x.x)), logY: false }, `${m.key}-vs-total-energy-per-sample.png`);
     if (!anyStep) continue;
     const notRec = costs.some((p) => p.resistive.step === 'not recorded') ? '; resistive term not recorded, left out' : '';
-    const t = energySeries(costs, name, seriesOf, perRun, y);
+    const t = spreadSeries(costs, name, seriesOf, perRun, y);
     writeChart(ctx, { title: `${ctx.spec.name}: ${m.label.replace(/ \(.*\)$/, '')} vs total energy of training (all terms${notRec})`, xLabel: 'total energy of the training run, steps x per step, all cost terms (J)', yLabel: m.label, series: t, logX: spansDecade(t.flatMap((x) => x.x)), logY: false }, `${m.key}-vs-total-energy-of-training.png`);
   }
   return costs;
