@@ -216,6 +216,8 @@ describe('gradep cost', () => {
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.counts.devices).toBe(2 * 2 * (64 * 6 + 6 * 5));
+    expect(doc.amplifier_static_power).toBe(10e-6); // the one static-power field of the amplifier, beside the cost section
+    expect(doc.cost.amp_power).toBeUndefined();
     expect(doc.counts.sample.evaluations).toBe(3);
     const resistive = doc.breakdown.step.terms.find((t: { name: string }) => t.name === 'resistive');
     expect(resistive.joules).toBe(doc.measured.step.total);
