@@ -59,7 +59,7 @@ function logStepEnergy(dir: string, key: string): number | null {
 function chipPointCost(r: SampledResult, c: CircuitSpec, spec: SweepSpec, dir: string): PointCost {
   const d = dimsOfCircuit(c);
   const k = Math.max(1, Math.round(r.time_per_sample_s / c.transient.t_free));
-  const counts = countOps(c, d, spec.batch ?? 32, { evaluations: k, mode: 'energy_gd' });
+  const counts = countOps(c, d, spec.batch, { evaluations: k, mode: 'energy_gd' });
   const stepJ = typeof r.energy_per_step_j === 'number' ? r.energy_per_step_j : r.action === 'transfer' ? null : logStepEnergy(dir, r.key);
   // The phase split of the step's resistive energy is not in results.jsonl: only its total is.
   const b = costBreakdown(counts, c, { step: { free: NaN, plus: NaN, minus: NaN, total: stepJ ?? 0 }, sample: r.energy_per_sample_j });
@@ -77,6 +77,7 @@ function chipPointCost(r: SampledResult, c: CircuitSpec, spec: SweepSpec, dir: s
 function generatedPointCost(r: GeneratedResult, c: CircuitSpec): PointCost {
   const seconds = (r.relaxation_tau * tauOf(c)) / r.evaluations;
   const continuous = r.generation.mode === 'analogue';
+  // The batch only sizes the training step, which a generate point does not have.
   const counts = countOps(c, dimsOfCircuit(c), 2, { evaluations: r.evaluations, evaluationSeconds: seconds, continuous, mode: r.generation.mode === 'energy_gd' ? 'energy_gd' : 'spring' });
   const b = costBreakdown(counts, c, { step: { free: 0, plus: 0, minus: 0, total: 0 }, sample: 0 });
   return { row: r, sample: b.sample, step: null, steps: 0, resistive: { sample: 'not simulated', step: null } };
