@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildChip, buildSimulation } from '../src/build/build.js';
-import { type CircuitSpec, validateCircuit } from '../src/circuit/spec.js';
+import { type CircuitSpec, keyCircuit, validateCircuit } from '../src/circuit/spec.js';
 import { generateOnChip } from '../src/flow/sample-chip.js';
 import { initParams } from '../src/learning/init.js';
 import { insituEstimator } from '../src/learning/insitu.js';
@@ -22,10 +22,11 @@ import { Rng } from '../src/util/rng.js';
 const d = { nx: 4, n1: 3, n2: 2 }; // N = 9 nodes, 4*3 + 3*2 = 18 weights, P = 18 + 9 = 27 parameters
 const B = 2;
 
-function tinyChip(cost: Record<string, unknown> = {}): CircuitSpec {
+function tinyChip(cost: Record<string, unknown> = {}, amplifier: Record<string, unknown> = {}): CircuitSpec {
   return validateCircuit(
     {
       format: 'gradep-circuit/1',
+      amplifier,
       layers: { visible: 4, hidden1: 3, hidden2: 2 },
       dac: { bits: 6 },
       measure: { adc_bits: 8 },
@@ -37,8 +38,10 @@ function tinyChip(cost: Record<string, unknown> = {}): CircuitSpec {
   );
 }
 
-/** Every peripheral per-event figure at zero: only the measured resistive energy remains. */
-const ZERO = { adc_walden: 0, dac_walden: 0, program_pulse_energy: 0, amp_power: 0, activation_power: 0, multiplier_power: 0, bias_power: 0, flop_add: 0, flop_mult: 0, sram_access: 0, dram_access: 0 };
+/** Every peripheral per-event figure at zero (with ZERO_AMP): only the measured resistive energy remains. */
+const ZERO = { adc_walden: 0, dac_walden: 0, program_pulse_energy: 0, activation_power: 0, multiplier_power: 0, bias_power: 0, flop_add: 0, flop_mult: 0, sram_access: 0, dram_access: 0 };
+
+const ZERO_AMP = { static_power: 0 };
 
 const measured = { step: { free: 3e-12, plus: 1e-12, minus: 2e-12, total: 6e-12 }, sample: 5e-12 };
 
@@ -131,7 +134,7 @@ describe('cost terms', () => {
   });
 
   it('stacked-bar data per point', () => {
-    const bars = costBars([{ label: 'a', breakdown: b }, { label: 'b', breakdown: costBreakdown(c, tinyChip(ZERO), measured) }], 'step');
+    const bars = costBars([{ label: 'a', breakdown: b }, { label: 'b', breakdown: costBreakdown(c, tinyChip(ZERO, ZERO_AMP), measured) }], 'step');
     expect(bars.labels).toEqual(['a', 'b']);
     expect(bars.series.find((s) => s.term === 'resistive')!.joules).toEqual([6e-12, 6e-12]);
     expect(bars.series.find((s) => s.term === 'adc')!.joules[1]).toBe(0);
@@ -140,7 +143,7 @@ describe('cost terms', () => {
 
 describe('peripheral terms at zero', () => {
   it('give back exactly the resistive energy a chip step and a chip sample measured', async () => {
-    const spec = tinyChip(ZERO);
+    const spec = tinyChip(ZERO, ZERO_AMP);
     const sim = buildSimulation(spec, 'transient');
     const p = initParams(d, 3);
     const xt = new Float64Array(B * 4);
@@ -178,6 +181,31 @@ describe('peripheral terms at zero', () => {
   });
 });
 
+describe('one static-power field: amplifier.static_power', () => {
+  const amps = (spec: CircuitSpec) => costBreakdown(countOps(spec, d, B), spec, measured).step.terms.find((x) => x.name === 'amplifiers')!.joules;
+
+  it('the cost model reads amplifier.static_power (9 amplifiers x P x 80 ns of analogue time)', () => {
+    expect(tinyChip().amplifier.static_power).toBe(10e-6);
+    expect(amps(tinyChip({}, { static_power: '2 uW' }))).toBeCloseTo(9 * 2e-6 * 80e-9, 24);
+    expect(Object.keys(tinyChip().cost)).not.toContain('amp_power');
+  });
+
+  it('an old file with cost.amp_power loads with the value moved; a conflicting pair is a one-line error naming the moved field', () => {
+    const old = tinyChip({ amp_power: '3 uW' });
+    expect(old.amplifier.static_power).toBeCloseTo(3e-6, 18);
+    expect(amps(old)).toBeCloseTo(9 * 3e-6 * 80e-9, 24);
+    // A checkpoint's stored circuit holds both, the amplifier's at its former default 0.
+    expect(tinyChip({ amp_power: 1e-6 }, { static_power: 0 }).amplifier.static_power).toBe(1e-6);
+    expect(() => tinyChip({ amp_power: 1e-6 }, { static_power: 2e-6 })).toThrow(/^tiny: cost\.amp_power: moved to amplifier\.static_power, which also gives 0\.000002 \(got 0\.000001\)/);
+  });
+
+  it('changes neither sweep keys nor resume identities (the cost model alone reads it)', () => {
+    expect(keyCircuit(tinyChip({}, { static_power: '1 mW' }))).toEqual(keyCircuit(tinyChip()));
+    const ck = { circuit: { ...tinyChip(), amplifier: { ...tinyChip().amplifier, static_power: 0 } }, seeds: { chip: 0 }, engine: 'js' } as unknown as Checkpoint;
+    expect(identityChanges(ck, { circuit: tinyChip(), chip: 0, engine: 'js' })).toEqual([]);
+  });
+});
+
 describe('gradep cost', () => {
   const CLI = packagePath('dist', 'cli', 'main.js');
   const run = (...args: string[]) => spawnSync(process.execPath, [CLI, '--threads', '1', 'cost', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -188,6 +216,8 @@ describe('gradep cost', () => {
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.counts.devices).toBe(2 * 2 * (64 * 6 + 6 * 5));
+    expect(doc.amplifier_static_power).toBe(10e-6); // the one static-power field of the amplifier, beside the cost section
+    expect(doc.cost.amp_power).toBeUndefined();
     expect(doc.counts.sample.evaluations).toBe(3);
     const resistive = doc.breakdown.step.terms.find((t: { name: string }) => t.name === 'resistive');
     expect(resistive.joules).toBe(doc.measured.step.total);

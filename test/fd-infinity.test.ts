@@ -42,7 +42,7 @@ describe('FD extrapolated to infinite n (Chong & Forsyth 2020) and class frequen
     const m = evaluateSamples(realSubset(FD_INF_MIN_N - 1, 1), FD_INF_MIN_N - 1);
     expect(m.fd_inf).toBeNull();
     expect(m.class_freq).toHaveLength(10);
-    expect(m.class_freq.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
-    for (const f of m.class_freq) expect(Math.abs(f - 0.1)).toBeLessThan(0.035);
+    expect(m.class_freq!.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+    for (const f of m.class_freq!) expect(Math.abs(f - 0.1)).toBeLessThan(0.035);
   });
 });

@@ -59,6 +59,10 @@ describe('gradep sweep', () => {
     expect(JSON.parse(r.stdout).points).toBe(4);
     const all = lines(full);
     expect(all).toHaveLength(4);
+    // In-situ points record the resistive energy of a training step (the cost model's measured term); transfer points have none.
+    const parsed = all.map((l) => JSON.parse(l));
+    expect(parsed.filter((p) => p.action === 'insitu').every((p) => p.energy_per_step_j > 0)).toBe(true);
+    expect(parsed.filter((p) => p.action === 'transfer').every((p) => p.energy_per_step_j === null)).toBe(true);
     // Kill half way: the last point is lost and its line was cut.
     writeFileSync(join(full, 'results.jsonl'), all.slice(0, 3).join('\n') + '\n' + all[3].slice(0, 20));
     expect(gradep('sweep', sweep, '--out', full).status).toBe(0);
@@ -87,6 +91,8 @@ describe('gradep sweep', () => {
     const files: string[] = JSON.parse(rr.stdout).files;
     expect(files.some((f) => f.endsWith('fd-vs-synapse_g_dtod.png'))).toBe(true);
     expect(files.filter((f) => /samples\/point-\d\.png$/.test(f))).toHaveLength(4);
+    expect(files.some((f) => f.endsWith('cost-per-step.png'))).toBe(true);
+    expect(readFileSync(join(rep, 'README.md'), 'utf8')).toMatch(/\| `cost-per-step\.png`, `\*-vs-total-energy-of-training\.png`, table "per training step" \| yes \(measured\) \|/);
     const page = readFileSync(join(rep, 'index.html'), 'utf8');
     expect(page).toContain('new Chart(');
     expect(page).not.toMatch(/<script src=|src="https?:|href="https?:/); // nothing fetched from a network

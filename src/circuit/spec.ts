@@ -100,7 +100,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         gbw_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of gbw: relative std (normal, truncated at 1%) (assumption)' },
         vos_dtod: { kind: 'number', unit: 'V', min: 0, max: 1, default: 0, doc: 'input offset voltage V_os per amplifier: absolute std; a current V_os G_line into the node. Reference: 0.4 mV typical (TI MSPM0L1306 datasheet SLASEX0D, op-amp table, CHOP = 0)' },
         en: { kind: 'number', unit: 'V/Hz^0.5', min: 0, max: 1e-3, default: 0, doc: 'input-referred voltage noise density (one-sided); a current noise e_n G_line. Reference: 19 nV/sqrt(Hz) at 10 kHz (TI MSPM0L1105 datasheet SLASEX5C, op-amp table)' },
-        static_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 0, doc: 'quiescent power per amplifier, for the cost model. Reference: 350 uA at 3.3 V = 1.2 mW (TI MSPM0L1306 datasheet SLASEX0D, op-amp table, GBW = 0x1)' },
+        static_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 10e-6, doc: 'static (quiescent) power of the amplifier of one sensed line (one per node) during the analogue phases, read only by the cost model (docs/energy.md; formerly cost.amp_power). Default: assumption, a low-power OTA at 10 uA from 1 V; a discrete reference draws 350 uA at 3.3 V = 1.2 mW (TI MSPM0L1306 datasheet SLASEX0D, op-amp table, GBW = 0x1)' },
       },
     },
     dac: {
@@ -193,7 +193,6 @@ export const CIRCUIT_SCHEMA: ObjectField = {
         program_pulse_time: { kind: 'number', unit: 's', gt: 0, max: 1, default: 50e-9, doc: 'duration of one programming pulse; 50 ns as the programming pulses of Yao et al., Nature 577, 641 (2020)' },
         program_pulses: { kind: 'number', unit: '', integer: true, min: 1, max: 1e6, default: 1, doc: 'pulses per device write: 1 = a blind write; a write-verify loop needs its mean iteration count' },
         program_parallel: { kind: 'number', unit: '', integer: true, min: 1, max: 1e9, default: 1, doc: 'devices written at once (1 = one at a time; a row with per-column drivers writes a row at once)' },
-        amp_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 10e-6, doc: 'static power of the amplifier of one sensed line (one per node) during the analogue phases; assumption: a low-power OTA at 10 uA from 1 V' },
         activation_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 1e-6, doc: 'static power of one activation element rho (one per hidden node); assumption: a differential pair biased at 1 uA from 1 V' },
         multiplier_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 1e-6, doc: 'static power of one multiplier element rho\'(h) a (one per hidden node); assumption: a Gilbert cell biased at 1 uA from 1 V' },
         bias_power: { kind: 'number', unit: 'W', min: 0, max: 1, default: 0.1e-6, doc: 'static power of one bias current source (one per node: bx, b0, b1); assumption: 100 nA from 1 V' },
@@ -248,7 +247,6 @@ export interface CostSpec {
   program_pulse_time: number;
   program_pulses: number;
   program_parallel: number;
-  amp_power: number;
   activation_power: number;
   multiplier_power: number;
   bias_power: number;
@@ -294,11 +292,28 @@ export function betaBound(c: CircuitSpec): number {
 }
 
 /**
+ * Fields that moved: `cost.amp_power` is `amplifier.static_power` since the two were merged.
+ * A file (or a checkpoint's stored circuit, which holds both, the amplifier's at its former
+ * default 0) with the old name loads with its value moved; two different values are an error.
+ */
+function movedFields(raw: unknown, file: string): unknown {
+  const rec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!rec(raw) || !rec(raw.cost) || !('amp_power' in raw.cost)) return raw;
+  const { amp_power, ...cost } = raw.cost;
+  const amp = rec(raw.amplifier) ? raw.amplifier : {};
+  const was = amp.static_power;
+  if (was !== undefined && was !== 0 && JSON.stringify(was) !== JSON.stringify(amp_power)) {
+    throw new GradepError(`${file}: cost.amp_power: moved to amplifier.static_power, which also gives ${JSON.stringify(was)} (got ${JSON.stringify(amp_power)}); allowed: one value, in amplifier.static_power only`);
+  }
+  return { ...raw, cost, amplifier: { ...amp, static_power: amp_power } };
+}
+
+/**
  * Validate a parsed circuit; `file` names it in errors. `o.stepAccuracy: false` skips the
  * stationary-variance step rule (checkVarianceStep), for circuits stored by earlier runs.
  */
 export function validateCircuit(raw: unknown, file: string, o: { stepAccuracy?: boolean } = {}): CircuitSpec {
-  const c = validateObject(file, '', raw, CIRCUIT_SCHEMA) as unknown as CircuitSpec;
+  const c = validateObject(file, '', movedFields(raw, file), CIRCUIT_SCHEMA) as unknown as CircuitSpec;
   // The paper dynamics x <- x - eps (1 + lambda + beta kappa) (...) is stable only when
   // eps (1 + lambda + beta kappa) < 2 (the paper: lambda above ~19 diverges at eps = 0.1).
   const kappa = (c.readout.alpha * c.spring.lambda) ** 2;
@@ -363,16 +378,22 @@ export const KEY_NEUTRAL_VALUES: Record<string, unknown> = {
   'amplifier.gbw_dtod': 0,
   'amplifier.vos_dtod': 0,
   'amplifier.en': 0,
-  'amplifier.static_power': 0,
 };
 
-/** A copy of a circuit without the KEY_NEUTRAL_VALUES fields at their neutral values (and sections left empty). */
+/**
+ * Fields outside the `cost` section read only by the cost model: no simulated number depends
+ * on them, so sweep point keys and resume identities always leave them out (as the section).
+ */
+export const COST_ONLY_FIELDS = ['amplifier.static_power'];
+
+/** A copy of a circuit without the KEY_NEUTRAL_VALUES fields at their neutral values and the COST_ONLY_FIELDS (and sections left empty). */
 export function keyCircuit(c: CircuitSpec): Record<string, unknown> {
   const out = structuredClone(c) as unknown as Record<string, Record<string, unknown>>;
-  for (const [path, v] of Object.entries(KEY_NEUTRAL_VALUES)) {
+  const drop: [string, unknown][] = [...Object.entries(KEY_NEUTRAL_VALUES), ...COST_ONLY_FIELDS.map((f): [string, unknown] => [f, undefined])];
+  for (const [path, v] of drop) {
     const [sec, field] = path.split('.');
     const o = out[sec];
-    if (o && o[field] === v) {
+    if (o && (v === undefined || o[field] === v)) {
       delete o[field];
       if (Object.keys(o).length === 0) delete out[sec];
     }

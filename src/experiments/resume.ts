@@ -4,7 +4,7 @@
  * field of the circuit (not its name, description, source or format), the chip seed of
  * in-situ training, and the engine's numerics.
  */
-import type { CircuitSpec } from '../circuit/spec.js';
+import { COST_ONLY_FIELDS, type CircuitSpec } from '../circuit/spec.js';
 import { withoutDefaultProgramModel } from '../circuit/device-schema.js';
 import { CHECKPOINT_FORMAT_V1, type Checkpoint, type OverrideRecord } from '../learning/checkpoint.js';
 import { GradepError } from '../util/errors.js';
@@ -22,9 +22,12 @@ type Change = OverrideRecord['fields'][number];
 const DOC_FIELDS = new Set(['format', 'name', 'description', 'source']);
 /** The cost model's figures: no simulated number depends on them (docs/energy.md). */
 const COST_FIELDS = new Set(['cost']);
+/** Fields elsewhere that only the cost model reads, as paths below the circuit. */
+const COST_PATHS = new Set(COST_ONLY_FIELDS.map((f) => `circuit.${f}`));
 
 function diff(a: unknown, b: unknown, path: string, out: Change[]): void {
   const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (COST_PATHS.has(path)) return;
   if (obj(a) && obj(b)) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (path !== 'circuit' || !(DOC_FIELDS.has(k) || COST_FIELDS.has(k))) diff(a[k], b[k], `${path}.${k}`, out);
   } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ field: path, was: a ?? null, now: b ?? null });

@@ -32,6 +32,10 @@ export interface CountOptions {
   stepsPerPhase?: number;
   /** Read-out of generation (energy_gd adds the W0^T rho(h1) product to the digital baseline). */
   mode?: CostMode;
+  /** Analogue time of one velocity evaluation (s; default transient.t_free). */
+  evaluationSeconds?: number;
+  /** Fully analogue generation (one continuous process of `evaluations` x evaluationSeconds): x set once and read once, no digital Euler step. */
+  continuous?: boolean;
 }
 
 /** One kind of analogue phase: `runs` transients of `duration` each, with converter use per run. */
@@ -127,6 +131,16 @@ export function sampleFlops(d: Dims, k: number, T: number, mode: CostMode = 'spr
 }
 
 /**
+ * One generated sample: per evaluation the DACs set x, one analogue run, the read-out converts
+ * nx values and the digital Euler step x <- x + dt v is 2 adds and 2 multiplies per value;
+ * continuous (fully analogue) generation is one run of k evaluations' time, set and read once.
+ */
+function sampleCount(d: Dims, k: number, seconds: number, continuous: boolean): OpCounts['sample'] {
+  if (continuous) return { evaluations: k, analogue: [{ phase: 'eval', runs: 1, duration: k * seconds, adc: d.nx, dac: d.nx }], euler: { adds: 0, mults: 0, sram: 0, state: 0 } };
+  return { evaluations: k, analogue: [{ phase: 'eval', runs: k, duration: seconds, adc: d.nx, dac: d.nx }], euler: { adds: 2 * k * d.nx, mults: 2 * k * d.nx, sram: 0, state: 0 } };
+}
+
+/**
  * Every count of one training step at batch B and one generated sample. Training (src/learning/
  * insitu.ts): per sample the DACs set x_t (springs and the initial condition) before the free
  * phase and x_target before the nudged phases (held for both); each of the three phases ends
@@ -162,7 +176,7 @@ export function countOps(spec: CircuitSpec, d: Dims, B: number, o: CountOptions 
       local: localUpdateCount(d, B, spec.cost.reads_per_mac),
       optimizer: optimizerCount(d),
     },
-    sample: { evaluations: k, analogue: [{ phase: 'eval', runs: k, duration: t_free, adc: d.nx, dac: d.nx }], euler: { adds: 2 * k * d.nx, mults: 2 * k * d.nx, sram: 0, state: 0 } },
+    sample: sampleCount(d, k, o.evaluationSeconds ?? t_free, o.continuous ?? false),
     transferPulses: devices * pulsesPerWrite,
     baseline: { stepsPerPhase: T, relaxStepFlops: relaxStepFlops(d), stepFlops: trainingStepFlops(d, B, T), sampleFlops: sampleFlops(d, k, T, o.mode) },
   };
@@ -239,7 +253,7 @@ function analogueTerms(spec: CircuitSpec, c: OpCounts, phases: PhaseCount[], res
     term('resistive', 'G V^2 integrated over each phase (measured by the transient)', per((p) => ({ joules: resistive[p.phase], seconds: p.runs * p.duration })), resistiveTotal),
     term('adc', `conversions x ${eAdc.toPrecision(3)} J (${k.adc_fom} FOM); ${adcs} ADC(s) at ${k.adc_rate} Hz`, per((p) => ({ joules: p.runs * p.adc * eAdc, seconds: eAdc > 0 && p.adc > 0 ? (p.runs * Math.ceil(p.adc / adcs)) / k.adc_rate : 0 }))),
     term('dac', `conversions x ${eDac.toPrecision(3)} J (dac_walden 2^bits); one DAC per driven line at ${k.dac_rate} Hz`, per((p) => ({ joules: p.runs * p.dac * eDac, seconds: eDac > 0 && p.dac > 0 ? p.runs / k.dac_rate : 0 }))),
-    staticTerm('amplifiers', c.sensedLines, k.amp_power, 'amplifiers (one per sensed line)'),
+    staticTerm('amplifiers', c.sensedLines, spec.amplifier.static_power, 'amplifiers (one per sensed line)'),
     staticTerm('activations', c.hiddenElements, k.activation_power, 'activation elements'),
     staticTerm('multipliers', c.hiddenElements, k.multiplier_power, 'multiplier elements'),
     staticTerm('bias sources', c.biasSources, k.bias_power, 'bias sources'),
@@ -314,6 +328,16 @@ export function digitalBaseline(c: OpCounts, spec: CircuitSpec, cpu: MeasuredCpu
     cpu: cpu && { step: { joules: cpu.stepSeconds * k.cpu_power, seconds: cpu.stepSeconds }, sample: { joules: cpu.sampleSeconds * k.cpu_power, seconds: cpu.sampleSeconds }, power: k.cpu_power },
     anchor: { batch: PAPER_ANCHOR.batch, step: { joules: anchorSeconds * k.gpu_power, seconds: anchorSeconds }, flops: anchorFlops, utilisation: anchorFlops / (anchorSeconds * k.gpu_flops) },
   };
+}
+
+/** The terms of a scenario summed by group (e.g. all static powers), for tables; a term in no group stays on its own. */
+export function termGroups(sc: CostScenario, groups: Record<string, string[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of sc.terms) {
+    const g = Object.keys(groups).find((k) => groups[k].includes(t.name)) ?? t.name;
+    out[g] = (out[g] ?? 0) + t.joules;
+  }
+  return out;
 }
 
 /** Stacked-bar data of several breakdowns (e.g. the points of a sweep): one series of joules per term. */

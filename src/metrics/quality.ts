@@ -49,11 +49,11 @@ export interface QualityMetrics {
   sharpness_w1: number;
   /**
    * FD extrapolated to infinitely many samples (FD_inf of Chong & Forsyth 2020): comparable across
-   * sample counts, unlike fd; null below FD_INF_MIN_N samples.
+   * sample counts, unlike fd; null below FD_INF_MIN_N samples. Absent in results written before it existed.
    */
-  fd_inf: number | null;
-  /** Share of samples the evaluator assigns to each class 0..9 (argmax, all samples; data: 0.1 each). */
-  class_freq: number[];
+  fd_inf?: number | null;
+  /** Share of samples the evaluator assigns to each class 0..9 (argmax, all samples; data: 0.1 each). Absent in older results. */
+  class_freq?: number[];
 }
 
 /** The metrics that are always one number (what figures and tables plot per point). */

@@ -26,6 +26,8 @@ export interface LineChartSpec {
   logX?: boolean;
   /** Categorical x (e.g. the cases of an ablation): x values are indices into this list; drawn as dots with std bars, no lines. */
   categories?: string[];
+  /** With categories: each series a segment of one stacked bar per category (e.g. the terms of a cost breakdown). */
+  stacked?: boolean;
   width?: number;
   height?: number;
 }
@@ -115,6 +117,15 @@ export function categoryDatasets(c: LineChartSpec, palette: string[]): object[] 
   return out;
 }
 
+/** Datasets of a stacked bar chart: per series one segment per category (missing categories 0). */
+export function stackedDatasets(c: LineChartSpec, palette: string[]): object[] {
+  const n = (c.categories ?? []).length;
+  return c.series.map((s, i) => {
+    const colour = palette[i % palette.length];
+    return { type: 'bar', label: s.label, data: Array.from({ length: n }, (_, k) => (s.x.indexOf(k) >= 0 ? s.y[s.x.indexOf(k)] : 0)), backgroundColor: colour, borderColor: colour, stack: 'terms' };
+  });
+}
+
 /** The whole chart.js configuration: title, legend of one entry per series (bands have none), axes with SI 1-2-5 ticks. */
 export function chartConfig(c: LineChartSpec, style: ChartStyle): ChartConfiguration {
   const cat = Array.isArray(c.categories);
@@ -123,9 +134,11 @@ export function chartConfig(c: LineChartSpec, style: ChartStyle): ChartConfigura
   const x = cat
     ? { type: 'category', title: title(c.xLabel), ticks: { font: { size: style.fontSize }, autoSkip: false, maxRotation: 50 } }
     : { type: c.logX ? 'logarithmic' : 'linear', title: title(c.xLabel), ticks: ticks(c.xLabel, Boolean(c.logX)) };
+  const stack = cat && Boolean(c.stacked);
+  const datasets = stack ? stackedDatasets(c, style.palette) : cat ? categoryDatasets(c, style.palette) : lineDatasets(c, style.palette);
   return {
     type: cat ? 'bar' : 'line',
-    data: cat ? { labels: c.categories, datasets: categoryDatasets(c, style.palette) } : { datasets: lineDatasets(c, style.palette) },
+    data: cat ? { labels: c.categories, datasets } : { datasets },
     options: {
       responsive: false,
       animation: false,
@@ -135,13 +148,13 @@ export function chartConfig(c: LineChartSpec, style: ChartStyle): ChartConfigura
         title: { display: true, text: c.title, font: { size: style.titleSize, weight: 'bold' } },
         legend: { display: true, position: 'top', labels: { font: { size: style.fontSize }, filter: (item: { text?: string }) => Boolean(item.text) } },
       },
-      scales: { x, y: { type: c.logY ? 'logarithmic' : 'linear', title: title(c.yLabel), ticks: ticks(c.yLabel, Boolean(c.logY)) } },
+      scales: { x: { ...x, stacked: stack }, y: { type: c.logY ? 'logarithmic' : 'linear', stacked: stack, title: title(c.yLabel), ticks: ticks(c.yLabel, Boolean(c.logY)) } },
     },
   } as unknown as ChartConfiguration;
 }
 
 /** The functions above as browser source, for index.html (the page calls chartConfig). */
-export const CHART_JS_SOURCE = [siTick, axisUnit, tickFormat, bandColour, lineDatasets, categoryDatasets, chartConfig].map(String).join('\n');
+export const CHART_JS_SOURCE = [siTick, axisUnit, tickFormat, bandColour, lineDatasets, categoryDatasets, stackedDatasets, chartConfig].map(String).join('\n');
 
 /** Whether positive values span more than a decade (they are then drawn on a log axis). */
 export function spansDecade(values: number[]): boolean {

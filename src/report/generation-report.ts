@@ -36,7 +36,7 @@ export function isGenerationSweep(rows: SweepResult[]): rows is GeneratedResult[
 }
 
 /** The family of a point: what its series in the quality-vs-time figures varies. */
-function family(r: GeneratedResult): string {
+export function family(r: GeneratedResult): string {
   const g = r.generation;
   if (g.mode === 'analogue') return `fully analogue, t1 = ${r.t1}, ratio swept`;
   if (g.hidden_T === 0) return `settle-then-step, ${g.mode}, t1 swept (converged relaxation)`;
@@ -81,7 +81,7 @@ export function generationCharts(rows: GeneratedResult[], title: string, ref: Qu
 }
 
 /** A point's name without its seed, e.g. "energy_gd, t1 = 1, hidden_T = 20". */
-function pointName(r: GeneratedResult): string {
+export function generationPointName(r: GeneratedResult): string {
   const g = r.generation;
   if (g.mode === 'analogue') return `analogue, ratio = ${g.ratio}, t1 = ${r.t1}`;
   return `${g.mode}, t1 = ${r.t1}, ${g.hidden_T === 0 ? 'converged' : `hidden_T = ${g.hidden_T}`}`;
@@ -90,7 +90,7 @@ function pointName(r: GeneratedResult): string {
 /** README summary: one line per point averaged over seeds (FD +- std where there are several). */
 export function generationSummary(rows: GeneratedResult[]): string {
   const groups = new Map<string, GeneratedResult[]>();
-  for (const r of rows) groups.set(pointName(r), [...(groups.get(pointName(r)) ?? []), r]);
+  for (const r of rows) groups.set(generationPointName(r), [...(groups.get(generationPointName(r)) ?? []), r]);
   const lines = ['| point | seeds | relaxation (tau) | FD | recognisability | coverage | sharpness W1 | precision | recall |', '|---|---|---|---|---|---|---|---|---|'];
   for (const [k, rs] of groups) {
     const fd = rs.map((r) => r.metrics.fd);

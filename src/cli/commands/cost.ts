@@ -101,6 +101,7 @@ async function costCommand(flags: CostFlags, cmd: Command) {
     chip_seed: flags.chipSeed,
     mode: flags.mode,
     cost: c.cost,
+    amplifier_static_power: c.amplifier.static_power,
     counts,
     measured: m.resistive,
     breakdown,

@@ -68,6 +68,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
   let params: Params;
   let finalMse: number | null = null;
   let conv: Convergence | null = null;
+  let stepEnergy: number | null = null;
   if (pt.action === 'insitu' || pt.action === 'finetune') {
     const runDir = join(outDir, 'points', pt.key);
     const fine = pt.action === 'finetune';
@@ -90,10 +91,12 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
       engine,
     );
     params = ck.params;
-    const curve = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).flow_mse as number);
-    const log = curve.slice(-10);
+    const rowsOfLog = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { flow_mse: number; energy_j?: number });
+    const log = rowsOfLog.slice(-10).map((r) => r.flow_mse);
     finalMse = log.reduce((a, b) => a + b, 0) / log.length;
-    conv = convergence(curve);
+    conv = convergence(rowsOfLog.map((r) => r.flow_mse));
+    const energies = rowsOfLog.map((r) => r.energy_j).filter((e): e is number => typeof e === 'number' && Number.isFinite(e));
+    stepEnergy = energies.length > 0 ? energies.reduce((a, b) => a + b, 0) / energies.length : null;
   } else {
     params = ctx.checkpoint(d).ck.params;
   }
@@ -107,6 +110,7 @@ export async function runPoint(pt: SweepPoint, ctx: SweepContext, engine: RelaxE
     ...(conv ? { convergence: conv } : {}),
     time_per_sample_s: g.timePerSample,
     energy_per_sample_j: g.energyPerSample,
+    energy_per_step_j: stepEnergy,
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -39,7 +39,14 @@ export interface SampledResult extends ResultBase {
   /** In-situ and fine-tuning runs: has the flow-MSE curve flattened (last 10% of steps vs the 10% before)? Absent in older results. */
   convergence?: Convergence;
   time_per_sample_s: number;
+  /** Resistive (G V^2) energy per generated sample on the chip (J): the measured term of the cost model only. */
   energy_per_sample_j: number;
+  /**
+   * In-situ and fine-tuning runs: resistive energy of one training step (the whole batch, J),
+   * mean over the run's steps (its log's energy_j); null for transfer. Absent in results
+   * written before it was recorded: their reports draw the step's cost without it.
+   */
+  energy_per_step_j?: number | null;
   gradient?: undefined;
 }
 
