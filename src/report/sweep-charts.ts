@@ -35,7 +35,7 @@ function seriesFor(rows: SweepResult[], field: string, axes: Map<string, Axis>, 
   return [...groups].map(([label, g]) => {
     const xs = [...g.keys()].sort((a, b) => a - b);
     const st = xs.map((x) => stats(g.get(x) as number[]));
-    return { label: `${label} (${(g.get(xs[0]) as number[]).length} chips)`, x: xs, y: st.map((s) => s.mean), yErr: st.map((s) => s.std) };
+    return { label: `${label} (${(g.get(xs[0]) as number[]).length} chips, 95% interval)`, x: xs, y: st.map((s) => s.mean), yErr: st.map((s) => s.half95) };
   });
 }
 

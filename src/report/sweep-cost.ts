@@ -147,7 +147,7 @@ function energySeries(costs: PointCost[], name: (r: SweepResult) => string, seri
   return [...bySeries].map(([label, ps]) => {
     const pts = groupByName(ps, name).map(([, g]) => ({ x: stats(g.map((p) => x(p) as number)).mean, y: stats(g.map((p) => y(p.row))) }));
     pts.sort((a, b) => a.x - b.x);
-    const err = pts.map((p) => p.y.std);
+    const err = pts.map((p) => p.y.half95);
     const chips = Math.max(...groupByName(ps, name).map(([, g]) => g.length));
     return { label: `${label} (${chips} chip${chips === 1 ? '' : 's'})`, x: pts.map((p) => p.x), y: pts.map((p) => p.y.mean), yErr: err.some((e) => e > 0) ? err : undefined };
   });

@@ -3,6 +3,7 @@
  * results.jsonl in the sweep's order with each point's realised circuit, and the quantities
  * drawn from a point.
  */
+import { t975 } from '../metrics/intervals.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CircuitSpec } from '../circuit/spec.js';
@@ -29,10 +30,11 @@ export const QUANTITIES: Quantity[] = [
   { key: 'grad_rel_error_mean_grad', label: 'relative error of the batch-mean gradient (lower is better)', get: (r) => r.gradient?.rel_error_mean_grad ?? null },
 ];
 
-export function stats(v: number[]): { mean: number; std: number } {
+/** Mean, sample std and the half-width of the 95% Student-t interval of the mean (0 for one value). */
+export function stats(v: number[]): { mean: number; std: number; half95: number } {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, std };
+  return { mean, std, half95: v.length > 1 ? (t975(v.length - 1) * std) / Math.sqrt(v.length) : 0 };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,13 +1,18 @@
 /** The README of a sweep report: setup and budget, summary tables (first swept field down, second across), all points. */
 import { join } from 'node:path';
 import type { SweepResult, SweepSpec } from '../experiments/sweep/index.js';
+import { meanInterval } from '../metrics/intervals.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { generationSummary, isGenerationSweep } from './generation-report.js';
 import type { Axis } from './sweep-axes.js';
 import type { ReportCtx } from './sweep-charts.js';
-import { QUANTITIES, type Quantity, stats } from './sweep-data.js';
+import { QUANTITIES, type Quantity } from './sweep-data.js';
 
 const num = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
+
+/** Convergence of a trained point's loss curve (absent for other actions and older results). */
+const convOf = (r: SweepResult) => (r.action === 'insitu' || r.action === 'finetune' ? r.convergence : undefined);
+const gain = (c: ReturnType<typeof convOf>) => (c ? `${(100 * c.improvement).toFixed(1)}%${c.flat ? ' (flat)' : ''}` : '-');
 
 /** The markdown table of all points; quality and gradient columns only where some point has them. */
 export function pointsTable(rows: SweepResult[], fields: string[]): string {
@@ -22,10 +27,12 @@ export function pointsTable(rows: SweepResult[], fields: string[]): string {
   if (sampled) {
     cols.push(
       ['FD', (r) => num(r.metrics?.fd, (x) => x.toFixed(2))],
+      ...(rows.some((r) => r.metrics?.fd_inf != null) ? [['FD inf', (r: SweepResult) => num(r.metrics?.fd_inf, (x) => x.toFixed(2))] as [string, (r: SweepResult) => string]] : []),
       ['recognisability', (r) => num(r.metrics?.recognisability, (x) => x.toFixed(3))],
       ['coverage', (r) => num(r.metrics?.coverage, String)],
       ['sharpness W1', (r) => num(r.metrics?.sharpness_w1, (x) => x.toFixed(3))],
       ['final MSE', (r) => num(r.final_flow_mse, (x) => x.toFixed(3))],
+      ...(rows.some((r) => convOf(r)) ? [['last-10% MSE gain', (r: SweepResult) => gain(convOf(r))] as [string, (r: SweepResult) => string]] : []),
       ['resistive energy/sample (J)', (r) => num(r.energy_per_sample_j, (x) => x.toExponential(2))],
     );
   }
@@ -59,8 +66,26 @@ export function writeReadme(ctx: ReportCtx, table: string, reference: string, en
   const set = spec.set && Object.keys(spec.set).length ? ` with ${Object.entries(spec.set).map(([k, v]) => `\`${k}\` = ${JSON.stringify(v)}`).join(', ')}` : '';
   writeFileAtomic(
     join(ctx.outDir, 'README.md'),
-    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean and one standard deviation over chips. Interactive: index.html.\n\n${reference}${summary}${energy}## All points\n\n${table}\n`,
+    `# ${spec.name}\n\n${spec.description}\n\nBase circuit \`${spec.base}\`${set}; ${rows.length} points (actions ${actions.join(', ')}; chips ${spec.chip_seeds.join(', ')}); ${budget.join('; ')}. Figures: mean over chips with its 95% Student-t interval. Interactive: index.html.\n\n${reference}${summary}${classBalance(rows, fields, axes)}${energy}## All points\n\n${table}\n`,
   );
+}
+
+/**
+ * Per-class frequencies of the generated samples (evaluator argmax), mean over chips per point:
+ * the data have 0.10 of each digit, so a hardware effect that starves or floods a class shows here.
+ */
+function classBalance(rows: SweepResult[], fields: string[], axes: Map<string, Axis>): string {
+  const withFreq = rows.filter((r) => r.metrics?.class_freq && r.metrics.class_freq.length === 10);
+  if (withFreq.length === 0) return '';
+  const name = (r: SweepResult) => [r.action, ...fields.map((f) => `${f.split('+')[0]} = ${(axes.get(f) as Axis).show(r.overrides[f])}`)].join(', ');
+  const groups = new Map<string, number[][]>();
+  for (const r of withFreq) groups.set(name(r), [...(groups.get(name(r)) ?? []), r.metrics!.class_freq!]);
+  const lines = [...groups].map(([k, fs]) => {
+    const m = Array.from({ length: 10 }, (_, c) => fs.reduce((a, f) => a + f[c], 0) / fs.length);
+    return `| ${k} | ${fs.length} | ${m.map((x) => x.toFixed(3)).join(' | ')} | ${Math.min(...m).toFixed(3)} / ${Math.max(...m).toFixed(3)} |`;
+  });
+  const head = `| point | chips | ${Array.from({ length: 10 }, (_, c) => String(c)).join(' | ')} | min / max |\n|${'---|'.repeat(13)}`;
+  return `## Class balance\n\nShare of samples the evaluator assigns to each digit (argmax), mean over chips; the data have 0.100 of each.\n\n${head}\n${lines.join('\n')}\n\n`;
 }
 
 /**
@@ -87,18 +112,20 @@ function summaryTables(rows: SweepResult[], spec: SweepSpec, fields: string[], a
         const cell = (a: unknown, b: unknown) => {
           const v = gr.filter((r) => id(r.overrides[f0]) === id(a) && (f1 === undefined || id(r.overrides[f1]) === id(b))).map((r) => q.get(r) as number);
           if (v.length === 0) return '-';
-          const st = stats(v);
-          const dig = Math.abs(st.mean) >= 10 ? 1 : q.key.startsWith('grad') ? 3 : 2;
-          return v.length > 1 ? `${st.mean.toFixed(dig)} +- ${st.std.toFixed(dig)}` : st.mean.toFixed(dig);
+          const iv = meanInterval(v);
+          const dig = Math.abs(iv.mean) >= 10 ? 1 : q.key.startsWith('grad') ? 3 : 2;
+          const n = v.length === spec.chip_seeds.length ? '' : ` (n = ${v.length})`;
+          return iv.lo === null || iv.hi === null ? `${iv.mean.toFixed(dig)}${n}` : `${iv.mean.toFixed(dig)} [${iv.lo.toFixed(dig)}, ${iv.hi.toFixed(dig)}]${n}`;
         };
         const title = `${action}: ${q.label}${g ? `, ${g}` : ''}`;
         // An ablation's linked cases are named by what they change, not by their first field.
         const name = (f: string) => ((axes.get(f) as Axis).categories && f.includes('+') ? 'case' : f.split('+')[0]);
-        const head = `| ${name(f0)}${f1 ? ` \\ ${name(f1)}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean +- std over chips')).join(' | ')} |`;
+        const head = `| ${name(f0)}${f1 ? ` \\ ${name(f1)}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean [95% interval] over chips')).join(' | ')} |`;
         const lines = rowVals.map((a) => `| ${shown(f0, a)} | ${colVals.map((b) => cell(a, b)).join(' | ')} |`);
         out.push(`**${title}**\n\n${head}\n|${'---|'.repeat(colVals.length + 1)}\n${lines.join('\n')}\n`);
       }
     }
   }
-  return out.length ? `## Summary (mean +- std over chips)\n\n${out.join('\n')}\n` : '';
+  const note = `Each cell: the mean over chips with its 95% Student-t interval (n = ${spec.chip_seeds.length} chips unless stated); two cells differ only where their intervals say so (see docs/model.md, "Intervals").`;
+  return out.length ? `## Summary (mean and 95% interval over chips)\n\n${note}\n\n${out.join('\n')}\n` : '';
 }
