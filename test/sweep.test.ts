@@ -418,6 +418,18 @@ describe('the flagship sweeps', () => {
       expect(values.size, `${f}: ${first}`).toBeGreaterThanOrEqual(2);
     }
   });
+  // The update-modes sweeps (one per device preset, reports/update-modes) are validated, not run: each is one in-situ sweep of the flagships' kind.
+  it('experiments/update-modes/*.json are valid sweeps of 3 chips at one budget, their quick budgets too', () => {
+    const files = readdirSync(packagePath('experiments', 'update-modes')).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(['pcm.json', 'reram-es.json', 'reram-sb.json', 'reram.json']);
+    for (const f of files) {
+      const path = packagePath('experiments', 'update-modes', f);
+      const s = loadSweep(path);
+      expect([s.steps, s.batch, s.chip_seeds], f).toEqual([300, 32, [0, 1, 2]]);
+      expect(sweepPoints(s, f).length, f).toBeGreaterThanOrEqual(6);
+      expect(sweepPoints(loadSweep(path, { quick: true }), f).length, f).toBeGreaterThanOrEqual(2);
+    }
+  });
   for (const f of flagships) {
     it(`${f} runs with --quick and reports`, () => {
       const out = join(dir, `flagship-${f}`);
