@@ -184,7 +184,7 @@ function updateModes(out, idealDir, dirs) {
       const cks = rs.map((r) => loadCheckpoint(join(dir, 'points', r.key, 'checkpoint.json')));
       const costs = rs.map((r, i) => stepCost(cks[i].circuit, logs[i], logs[i].length ? spec.spec?.batch ?? 32 : 32));
       const c0 = cks[0].circuit;
-      const label = `${spec.spec?.name ?? spec.name ?? dir}: ${c0.program.update}${c0.program.update === 'pulsed' ? ` (${c0.program.pulsed.model}, write_noise_std ${c0.program.pulsed.write_noise_std})` : ''}`;
+      const label = `${spec.spec?.name ?? spec.name ?? dir}: ${c0.program.update}${c0.program.update === 'pulsed' ? ` (${c0.program.pulsed.model}, write_noise_std ${c0.program.pulsed.write_noise_std}, w_scale ${c0.program.pulsed.w_scale})` : ''}`;
       table.push({
         label,
         overrides: rs[0].overrides,
