@@ -12,7 +12,7 @@ import { LocalEngine } from '../src/solvers/engine.js';
 import { packagePath } from '../src/util/paths.js';
 import { Rng } from '../src/util/rng.js';
 import { randomParams, randomVectors, TINY } from './helpers/fixtures.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTraining } from '../src/experiments/train.js';
@@ -333,6 +333,15 @@ describe('pulsed updates', () => {
     const rows = readFileSync(join(a, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pulses: number });
     expect(rows.map((r) => r.pulses > 0)).toEqual([true, true]);
   }, 120_000);
+
+  it('update = pulsed or write_verify outside in-situ training is a one-line error, not silently ignored', async () => {
+    for (const update of ['pulsed', 'write_verify'] as const) {
+      const c = validateCircuit({ ...tiny, program: { update } }, 'dev.json');
+      const dir = mkdtempSync(join(tmpdir(), 'gradep-upd-'));
+      await expect(runTraining({ ...tinyRun(dir, 1, false, { circuit: c }), relax: 'paper', batch: 2 }, new LocalEngine())).rejects.toThrow(`program.update: got "${update}" with --relax paper, allowed "rewrite" unless training in situ (--relax transient)`);
+      expect(existsSync(join(dir, 'checkpoint.json'))).toBe(false);
+    }
+  });
 
   it('in-situ training with update = write_verify logs the pulses of each programming', async () => {
     // Noise-free writes verify at the first pulse: one pulse per device, 2 (64 x 6 + 6 x 5) = 828.

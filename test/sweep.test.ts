@@ -410,7 +410,7 @@ describe('the flagship sweeps', () => {
   // Every committed sweep file runs end to end on its --quick budget and turns into a report.
   const flagships = readdirSync(packagePath('experiments')).filter((f) => f.endsWith('.json'));
   it('are all here', () => {
-    expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json']));
+    expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json', 'sweep-pulsed-asymmetry.json']));
   });
   // A quick budget must still mean something: samples generated over the full horizon (t1 = 0.1
   // is 11 Euler steps from noise) and a line, not a dot, per chart.
@@ -422,6 +422,18 @@ describe('the flagship sweeps', () => {
       const first = Object.keys(s.vary)[0];
       const values = new Set(s.vary[first].map((v) => JSON.stringify(Array.isArray(v) ? v[0] : v)));
       expect(values.size, `${f}: ${first}`).toBeGreaterThanOrEqual(2);
+    }
+  });
+  // The update-modes sweeps (one per device preset, reports/update-modes) are validated, not run: each is one in-situ sweep of the flagships' kind.
+  it('experiments/update-modes/*.json are valid sweeps of 3 chips at one budget, their quick budgets too', () => {
+    const files = readdirSync(packagePath('experiments', 'update-modes')).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(['pcm.json', 'reram-es.json', 'reram-sb.json', 'reram.json']);
+    for (const f of files) {
+      const path = packagePath('experiments', 'update-modes', f);
+      const s = loadSweep(path);
+      expect([s.steps, s.batch, s.chip_seeds], f).toEqual([300, 32, [0, 1, 2]]);
+      expect(sweepPoints(s, f).length, f).toBeGreaterThanOrEqual(6);
+      expect(sweepPoints(loadSweep(path, { quick: true }), f).length, f).toBeGreaterThanOrEqual(2);
     }
   });
   for (const f of flagships) {

@@ -31,10 +31,10 @@ const reram: FieldSpec = {
   kind: 'object',
   doc: 'device = "reram": write as the simple model (bits, write noise, drift), plus conductance relaxation after programming and short-term read noise',
   fields: {
-    read_noise_rel: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'short-term read noise: relative std of each conductance, one draw per programming event and read time (random telegraph and 1/f fluctuations; assumption, order of a percent)' },
-    relax_std: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'conductance relaxation after programming: each device moves to G (1 + relax_mean + relax_std N(0,1)), the normal frozen per programming event (assumption, a few percent)' },
-    relax_mean: { kind: 'number', unit: '', min: -1, max: 1, default: 0, doc: 'mean relative shift of the relaxation (assumption; 0 = unbiased)' },
-    relax_tau: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'relaxation time constant: the shift grows as 1 - exp(-t / relax_tau) with the time t since programming (assumption)' },
+    read_noise_rel: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'short-term read noise: relative std of each conductance, one draw per programming event and read time (random telegraph and 1/f fluctuations of the filament: Ambrogio et al., IEEE Trans. Electron Devices 61, 2920 (2014), doi:10.1109/TED.2014.2330202, larger at low conductance; about 1% is the short-term read noise aihwkit ReRamWan2022NoiseModel (aihwkit/inference/noise/reram.py) adds to its fit of Wan et al., Nature 608, 504 (2022), which has no separate read-noise data)' },
+    relax_std: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'conductance relaxation after programming: each device moves to G (1 + relax_mean + relax_std N(0,1)), the normal frozen per programming event. Measured scale: 1 s after write-verify, Wan et al., Nature 608, 504 (2022), Extended Data Fig. 3 (fit of aihwkit ReRamWan2022NoiseModel), the deviation from target has std 1.1 uS at g_max = 40 uS and 2.0-2.3 uS at g_max/4 to g_max/2, i.e. 3% to 10-20% of G (residual programming error included); a constant relative std is an assumption that underestimates the low-conductance spread' },
+    relax_mean: { kind: 'number', unit: '', min: -1, max: 1, default: 0, doc: 'mean relative shift of the relaxation (0 = unbiased, as the target-centred fit of aihwkit ReRamWan2022NoiseModel to Wan et al. 2022 assumes; filamentary CMO/HfOx devices decay on average, aihwkit ReRamCMONoiseModel)' },
+    relax_tau: { kind: 'number', unit: 's', gt: 0, max: 1e9, default: 1, doc: 'relaxation time constant: the shift grows as 1 - exp(-t / relax_tau) with the time t since programming (assumption: one exponential; in the fit of aihwkit ReRamWan2022NoiseModel to Wan et al. 2022 the spread keeps growing logarithmically, from 2.0 uS at 1 s to 3.9 uS at 1 day at g_max/2, which one time constant does not capture)' },
   },
 };
 

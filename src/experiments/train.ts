@@ -201,7 +201,17 @@ function stepRow(step: number, c: EstimateColumns): StepRow {
   return { step, flow_mse, grad_norm: 0, free_iters, free_residual_max, plus_residual_max, minus_residual_max, unconverged, seconds: 0, ...physical };
 }
 
+/**
+ * program.update acts on the devices of a realised chip: write_verify and pulsed exist only in
+ * in-situ (transient) training; with an ideal relaxation they would be silently ignored.
+ */
+function checkUpdateMode(o: TrainOptions): void {
+  const u = o.circuit.program.update;
+  if (u !== 'rewrite' && o.relax !== 'transient') throw new GradepError(`${o.circuitFile}: program.update: got "${u}" with --relax ${o.relax}, allowed "rewrite" unless training in situ (--relax transient)`);
+}
+
 export async function runTraining(o: TrainOptions, engine: RelaxEngine, onEvent: (e: TrainEvent) => void = () => {}): Promise<Checkpoint> {
+  checkUpdateMode(o);
   const sim = buildSimulation(o.circuit, o.relax);
   const d = sim.dims;
   const data = loadDigits('tes'); // the generative model's training set; 'tra' never reaches training
