@@ -2,11 +2,12 @@
  * Sweep reports read without decoding: categorical sweeps drawn per case and named by what they
  * change, and a committed report directory redrawn in place (its grids kept, its numbers unchanged).
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { axisOf, writeSweepReport } from '../src/report/sweep-report.js';
+import { readSweepRows } from '../src/report/sweep-data.js';
 import { packagePath } from '../src/util/paths.js';
 
 describe('axisOf', () => {
@@ -56,5 +57,19 @@ describe('a committed report directory redrawn in place', () => {
     expect(pngs(dir)).toEqual(pngs(src));
     expect(pngs(dir)).toContain('training-insitu.png');
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('training-insitu.png (kept as drawn before');
+  });
+
+  it('labels every row as the sweep file names its point now, not as the cached result row was written', () => {
+    const src = packagePath('reports', 'pulsed-asymmetry');
+    const dir = join(mkdtempSync(join(tmpdir(), 'gradep-report-')), 'pulsed-asymmetry');
+    cpSync(src, dir, { recursive: true });
+    const before = readSweepRows(dir).rows;
+    const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const l of lines) l.overrides = { stale: 'label of an older sweep file' };
+    writeFileSync(join(dir, 'results.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const after = readSweepRows(dir).rows;
+    expect(after.length).toBe(before.length);
+    expect(after.map((r) => r.overrides)).toEqual(before.map((r) => r.overrides));
+    expect(JSON.stringify(after.map((r) => r.overrides))).not.toContain('stale');
   });
 });

@@ -91,7 +91,9 @@ export function readSweepRows(dir: string): SweepRows {
     // A failed point (its relaxation diverged) has no numbers to draw: named in a note instead.
     if (r && isFailed(r)) failed.push(`#${p.index} ${p.action} ${JSON.stringify(p.overrides)} chip ${p.chip_seed}: ${r.error}`);
     if (r && !isFailed(r)) circuits.set(p.index, p.circuit);
-    return r && !isFailed(r) ? [{ ...r, index: p.index }] : [];
+    // Labelled as the point is now: a sweep file that re-expresses the same point (same key,
+    // another field name or linked tuple) must not show the label of the run that cached it.
+    return r && !isFailed(r) ? [{ ...r, index: p.index, overrides: p.overrides }] : [];
   });
   if (rows.length === 0) throw new GradepError(`${dir}: results.jsonl holds no finished point${failed.length ? ` (${failed.length} failed)` : ''}`);
   return { spec, rows, circuits, failed, file };

@@ -33,8 +33,9 @@ interface Run {
 }
 
 function record(run: Run, p: SweepPoint, r: SweepLine, cached: boolean): void {
-  // Numbered as the point is now (values added to or dropped from the file renumber points).
-  const line = { ...r, index: p.index };
+  // Numbered and labelled as the point is now (values added to or dropped from the file renumber
+  // points; a re-expressed field keeps the key but changes the label).
+  const line = { ...r, index: p.index, overrides: p.overrides };
   run.results.push(line);
   run.onEvent({ type: 'point', done: run.results.length, total: run.total, result: line, cached });
 }
