@@ -43,12 +43,13 @@ function setup(c: CircuitSpec, chipSeed = 1) {
   return chipPhases(c, p, xt, ut, chipSeed);
 }
 
-const CASES: [string, Record<string, Record<string, number>>][] = [
+const CASES: [string, Record<string, Record<string, number | string>>][] = [
   ['ideal chip', {}],
   ['C and G_L mismatch', { node: { c_dtod: 0.2, gl_dtod: 0.2 } }],
   ['spring mismatch', { spring: { g_dtod: 0.3 } }],
   ['nudge mismatch', { nudge: { g_dtod: 0.3 } }],
   ['activation gain and offset', { activation: { gain_dtod: 0.2, offset_dtod: 0.5 } }],
+  ['transistor-level tanh activation (kind tanh) with gain and offset spread', { activation: { kind: 'tanh', tanh_offset: -0.2, tanh_bias: 0.05, gain_dtod: 0.2, offset_dtod: 0.5 } }],
   ['g_min offsets with device spread', { synapse: { g_min: 2e-6, g_dtod: 0.2 } }],
   ['non-reciprocity', { synapse: { nonreciprocity: 0.3 } }],
   ['conductance drift', { program: { drift_nu: 0.1, read_time: 1000 } }],

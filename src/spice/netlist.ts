@@ -12,6 +12,7 @@
  * a non-reciprocal chip is exact. Each element kind is one function, so new physics adds one.
  */
 import type { Phase } from '../circuit/phase.js';
+import type { TanhShape } from '../circuit/activation-shape.js';
 import { driftFactor } from '../chip/chip.js';
 import type { CircuitModel } from '../dynamics/circuit.js';
 import { GradepError } from '../util/errors.js';
@@ -50,8 +51,17 @@ export function num(v: number): string {
   return Number(v.toPrecision(12)).toString();
 }
 
-/** The activation rho(u) = 10 tanh(silu(u)/10) (src/dynamics/activation.ts) and rho'(u) as .func. */
-function activationFuncs(): string[] {
+/** The activation rho(u) = 10 tanh(silu(u)/10) (src/dynamics/activation.ts), or the chip's tanh element, and rho'(u) as .func. */
+function activationFuncs(f: TanhShape | null): string[] {
+  if (f) {
+    const z = `(u-(${num(f.offset)}))/${num(f.scale)}`;
+    return [
+      '* Activation: the differential-pair element fitted to its transistor-level characterisation',
+      '* (activation.kind tanh; circuits/spice/diffpair-tanh.cir), rho(u) = A tanh((u - u0)/s) + c, and its derivative.',
+      `.func rho(u) {${num(f.amplitude)}*tanh(${z})+(${num(f.bias)})}`,
+      `.func drho(u) {${num(f.amplitude / f.scale)}*(1-tanh(${z})**2)}`,
+    ];
+  }
   return [
     '* Activation rho(u) = 10 tanh(silu(u)/10), silu(u) = u sigmoid(u) (arXiv 2604.08150), and its derivative.',
     '.func sig(u) {1/(1+exp(-u))}',
@@ -267,7 +277,7 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
   const noise = o.noise ? noiseElements(m, names, o.noiseStep ?? fastestTau(m, ph) / 20) : [];
   const lines = [
     ...head,
-    ...activationFuncs(),
+    ...activationFuncs(m.chip.shape),
     '',
     ...subcircuits(),
     ...nodeElements(m, names),
