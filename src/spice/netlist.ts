@@ -213,11 +213,15 @@ function crossbarElements(m: CircuitModel): string[] {
   const k = driftFactor(c, m.readTime ?? c.spec.program.drift_t0);
   const a0 = { rows: n1, cols: nx, Gp: c.G0p, Gm: c.G0m, mp: c.m0p, mm: c.m0m };
   const a1 = { rows: n2, cols: n1, Gp: c.G1p, Gm: c.G1m, mp: c.m1p, mm: c.m1m };
+  // synapse.topology two_arrays: the backward paths are their own devices (chip.bwd).
+  const b = c.bwd;
+  const b0 = b ? { rows: n1, cols: nx, Gp: b.G0p, Gm: b.G0m, mp: b.m0p, mm: b.m0m } : a0;
+  const b1 = b ? { rows: n2, cols: n1, Gp: b.G1p, Gm: b.G1m, mp: b.m1p, mm: b.m1m } : a1;
   return [
     ...crossbarPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k),
-    ...crossbarPath({ ...a0, label: 'W0b', back: c.back0, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k),
+    ...crossbarPath({ ...b0, label: 'W0b', back: c.back0, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k),
     ...crossbarPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k),
-    ...crossbarPath({ ...a1, label: 'W1b', back: c.back1, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k),
+    ...crossbarPath({ ...b1, label: 'W1b', back: c.back1, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k),
   ];
 }
 
@@ -263,6 +267,10 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
   if (ph.clampX) throw new GradepError('netlist: a phase with clamped x (energy_gd inference) is not supported; write the free or a nudged phase');
   if (o.start.length !== m.N) throw new GradepError(`netlist: start state has ${o.start.length} values, allowed exactly ${m.N}`);
   if (o.noise && !m.noisy) throw new GradepError('netlist: --noise needs noise.temperature > 0 in the circuit');
+  const sp = m.chip.spec;
+  if (sp.synapse.r_wire > 0 || !m.kernelSupported) {
+    throw new GradepError('netlist: not yet written for the periphery effects of this circuit (synapse.r_wire, iv_v0, v_read_scale; amplifier gbw, vos, en; the rho\' generator and multiplier spreads; noise.placement source): set them to their ideal values');
+  }
   const names = stateNodeNames(m);
   const { nx, n1, n2 } = m.d;
   const head = [
