@@ -51,7 +51,7 @@ describe('activation.kind "tanh"', () => {
     expect(() => relaxSpecOf(c, 'equilibrium')).toThrow(/activation.kind "tanh" is realised on chips only/);
   });
 
-  it('the reram-cmos preset carries the 27 C characterisation (scale, offset, bias, static power)', () => {
+  it('the reram-cmos preset carries the 27 C characterisation (scale, offset, bias, static power of the element and of the multiplier)', () => {
     const c = loadCircuit(packagePath('circuits', 'reram-cmos.json'));
     const ch = JSON.parse(readFileSync(packagePath('reports', 'spice-activation', 'characterisation.json'), 'utf8'));
     const r = ch.results.find((x: { case: string }) => x.case === '27 C');
@@ -61,6 +61,8 @@ describe('activation.kind "tanh"', () => {
     expect(a.tanh_offset).toBeCloseTo(r.offset_v / c.node.v_unit, 4);
     expect(a.tanh_bias).toBeCloseTo((a.tanh_amplitude * r.fit.offset_current_a) / r.fit.amplitude_a, 4);
     expect(c.cost.activation_power).toBeCloseTo(r.static_power_w, 8);
+    const mult = JSON.parse(readFileSync(packagePath('reports', 'spice-activation', 'multiplier.json'), 'utf8'));
+    expect(c.cost.multiplier_power).toBeCloseTo(mult.results.find((x: { case: string }) => x.case === '27 C').static_power_w, 8);
   });
 });
 
