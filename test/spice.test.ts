@@ -53,6 +53,7 @@ const CASES: [string, Record<string, Record<string, number | string>>][] = [
   ['g_min offsets with device spread', { synapse: { g_min: 2e-6, g_dtod: 0.2 } }],
   ['non-reciprocity', { synapse: { nonreciprocity: 0.3 } }],
   ['two arrays (synapse.topology two_arrays, 20 % spread)', { synapse: { topology: 'two_arrays', g_dtod: 0.2 } }],
+  ['line resistance (r_wire 300 ohm, exact IR-drop model)', { synapse: { r_wire: 300, ir_model: 'exact', g_dtod: 0.2 } }],
   ['conductance drift', { program: { drift_nu: 0.1, read_time: 1000 } }],
 ];
 const PHASES: SpicePhase[] = ['free', 'plus', 'minus'];
@@ -105,7 +106,7 @@ describe('the netlist realises the chip', () => {
 
 describe('periphery effects the netlist does not write yet', () => {
   it('are a one-line error, not a silently different circuit', () => {
-    const overs: Record<string, Record<string, number>>[] = [{ synapse: { r_wire: 1 } }, { amplifier: { gbw: 1e9 } }, { activation: { deriv_gain_dtod: 0.1 } }];
+    const overs: Record<string, Record<string, number>>[] = [{ synapse: { r_wire: 1, nonreciprocity: 0.1 } }, { amplifier: { gbw: 1e9 } }, { activation: { deriv_gain_dtod: 0.1 } }];
     for (const over of overs) {
       const cp = setup(circuit(over));
       expect(() => phaseNetlist(cp, 'free', 0)).toThrow(/^netlist: not yet written for the periphery effects/);
