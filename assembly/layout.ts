@@ -73,6 +73,12 @@ export const V_BK = 640; // f32x4: beta kappa of the nudge
 export const V_NEGEPS = 656; // f32x4: -eps, the paper dynamics' step
 export const V_SIGN = 672; // i32x4: 0x80000000
 
+// Chip activation of kind tanh (rho = A tanh((u - offset_i)/s) + c; its u0 is folded into OFF).
+export const V_TA = 960; // f32x4: amplitude A
+export const V_TIS = 976; // f32x4: 1/s, the inverse input scale
+export const V_TB = 992; // f32x4: output offset c
+export const C_ACT = 1008; // i32: chip activation kind: 0 scaled_tanh_silu, 1 tanh
+
 // Outside the kernels' part of the block.
 export const C_COUNTER = 1024; // i32: work counter, taken atomically by the JS workers
 

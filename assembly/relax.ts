@@ -28,6 +28,8 @@ import {
   V_FIFTH, V_ZERO, V_EXPLO, V_EXPHI, V_LOG2E, V_NLN2HI, V_NLN2LO, V_E0, V_E1, V_E2, V_E3, V_E4,
   V_E5, V_MAGIC, V_LAMBDA, V_BK, V_NEGEPS, V_SIGN
 } from './layout';
+// chip activation of kind tanh (actTanh)
+import { C_ACT, V_TA, V_TIS, V_TB } from './layout';
 // exponential chip steps (chipStageExp)
 import { C_EA, C_P1, C_P2 } from './layout';
 
@@ -110,6 +112,28 @@ import { C_EA, C_P1, C_P2 } from './layout';
   return f32x4.mul(th, v128.load(c, V_TEN));
 }
 
+/**
+ * The chip's tanh element (activation.kind "tanh", src/circuit/activation-shape.ts; its input
+ * offset u0 is folded into the per-unit offsets): rho = A tanh(u/s) + c returned, rho' =
+ * (A/s)(1 - tanh^2) stored at dOut. tanh(|z|) = E/(E + 2), E = expm1(2|z|), sign copied back.
+ */
+@inline function actTanh(u: v128, c: usize, dOut: usize): v128 {
+  const a = v128.load(c, V_TA);
+  const is = v128.load(c, V_TIS);
+  const sign = v128.load(c, V_SIGN);
+  const z = f32x4.mul(u, is);
+  const az = v128.andnot(z, sign);
+  const em = vexpm1(f32x4.pmin(f32x4.add(az, az), v128.load(c, V_EXPHI)), c);
+  const th = v128.or(f32x4.div(em, f32x4.add(em, v128.load(c, V_TWO))), v128.and(z, sign));
+  v128.store(dOut, f32x4.mul(f32x4.mul(a, is), nmadd(th, th, v128.load(c, V_ONE))));
+  return madd(a, th, v128.load(c, V_TB));
+}
+
+/** The chip's activation: the tanh element when tk, else the paper's rho. */
+@inline function actChip(u: v128, c: usize, dOut: usize, tk: bool): v128 {
+  return tk ? actTanh(u, c, dOut) : act(u, c, dOut);
+}
+
 /** Store the 4x4 block (v0..v3 = 4 units of samples 0..3) unit-major: dst[j][k]. */
 @inline function store4x4(dst: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
   const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5);
@@ -179,13 +203,14 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
 
 /** actBlock for a chip: u - offset in, gain x rho into R and dst, gain x rho' into D. */
 function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, off: usize, gn: usize, dst: usize): usize {
+  const tk = ld(c, C_ACT) == 1;
   for (let k = 0; k < n; k += 4) {
     const ov = v128.load(off);
     const gv = v128.load(gn);
-    const r0 = f32x4.mul(gv, act(f32x4.sub(v128.load(s0 + o), ov), c, s0 + q));
-    const r1 = f32x4.mul(gv, act(f32x4.sub(v128.load(s1 + o), ov), c, s1 + q));
-    const r2 = f32x4.mul(gv, act(f32x4.sub(v128.load(s2 + o), ov), c, s2 + q));
-    const r3 = f32x4.mul(gv, act(f32x4.sub(v128.load(s3 + o), ov), c, s3 + q));
+    const r0 = f32x4.mul(gv, actChip(f32x4.sub(v128.load(s0 + o), ov), c, s0 + q, tk));
+    const r1 = f32x4.mul(gv, actChip(f32x4.sub(v128.load(s1 + o), ov), c, s1 + q, tk));
+    const r2 = f32x4.mul(gv, actChip(f32x4.sub(v128.load(s2 + o), ov), c, s2 + q, tk));
+    const r3 = f32x4.mul(gv, actChip(f32x4.sub(v128.load(s3 + o), ov), c, s3 + q, tk));
     v128.store(s0 + q, f32x4.mul(gv, v128.load(s0 + q)));
     v128.store(s1 + q, f32x4.mul(gv, v128.load(s1 + q)));
     v128.store(s2 + q, f32x4.mul(gv, v128.load(s2 + q)));

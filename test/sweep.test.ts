@@ -410,7 +410,7 @@ describe('the flagship sweeps', () => {
   // Every committed sweep file runs end to end on its --quick budget and turns into a report.
   const flagships = readdirSync(packagePath('experiments')).filter((f) => f.endsWith('.json'));
   it('are all here', () => {
-    expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json', 'sweep-pulsed-asymmetry.json']));
+    expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json', 'sweep-pulsed-asymmetry.json', 'sweep-activation-cmos.json']));
   });
   // A quick budget must still mean something: samples generated over the full horizon (t1 = 0.1
   // is 11 Euler steps from noise) and a line, not a dot, per chart.

@@ -1,7 +1,7 @@
 // Characterise the transistor-level activation element (circuits/spice/diffpair-tanh.cir) with
 // ngspice 45 in process (eecircuit-engine): DC transfer, derivative, offset, static power and
 // bandwidth at three temperatures and a 5 % width-mismatch corner, a fitted A tanh((vd - vos) / V_s)
-// with its error. Writes reports/spice-activation/{characterisation.json,transfer.png,derivative.png}.
+// with its error, and at FF/SS-like threshold corners. Writes reports/spice-activation/{characterisation.json,transfer.png,derivative.png}.
 // Run after `npm run build`: node circuits/spice/characterise.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,11 +12,18 @@ import { lineChartPng } from '../../dist/report/figures.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'reports', 'spice-activation');
 const BASE = readFileSync(join(ROOT, 'circuits', 'spice', 'diffpair-tanh.cir'), 'utf8');
+// Process corners, FF/SS-like: every NMOS and PMOS threshold shifted by 50 mV (ngspice's BSIM4 instance
+// parameter delvto adds to vth0: + slows an NMOS and speeds a PMOS). The PTM cards have no corner
+// cards of their own, so these stand in for them.
 const CASES = [
   { name: '-40 C', temp: -40, dw: 0 },
   { name: '27 C', temp: 27, dw: 0 },
   { name: '85 C', temp: 85, dw: 0 },
   { name: '27 C, M1 width +5 %', temp: 27, dw: 0.05 },
+  { name: 'FF-like (|Vth| -50 mV), 27 C', temp: 27, dw: 0, dvt: -0.05 },
+  { name: 'SS-like (|Vth| +50 mV), 27 C', temp: 27, dw: 0, dvt: 0.05 },
+  { name: 'FF-like, -40 C', temp: -40, dw: 0, dvt: -0.05 },
+  { name: 'SS-like, 85 C', temp: 85, dw: 0, dvt: 0.05 },
 ];
 const VDD = 1.2;
 
@@ -29,7 +36,11 @@ async function run(text) {
   if (errs.length) throw new Error(errs.join('; '));
   return (name) => r.data.find((d) => d.name === name).values;
 }
-const variant = (c) => BASE.replace('.temp 27', `.temp ${c.temp}`).replace('dw=0', `dw=${c.dw}`);
+const variant = (c) =>
+  BASE.replace('.temp 27', `.temp ${c.temp}`)
+    .replace('dw=0', `dw=${c.dw}`)
+    .replace(/^(M\d .* PTM130N .*)$/gm, `$1 delvto=${c.dvt ?? 0}`)
+    .replace(/^(M\d .* PTM130P .*)$/gm, `$1 delvto=${-(c.dvt ?? 0)}`);
 
 /** Least squares of y ~ A tanh((x - x0) / s) + c over a grid of s (A, c linear), x0 the zero crossing. */
 function fitTanh(x, y, x0) {
@@ -60,7 +71,7 @@ for (const c of CASES) {
   const mag = ac('i(vout)').map((z) => Math.hypot(z.real, z.img));
   const f3db = f.find((_, k) => mag[k] < mag[0] / Math.SQRT2) ?? null;
   results.push({
-    case: c.name, temperature_c: c.temp, m1_width_mismatch: c.dw,
+    case: c.name, temperature_c: c.temp, m1_width_mismatch: c.dw, nmos_delvto_v: c.dvt ?? 0,
     i_sat_pos_a: di[di.length - 1], i_sat_neg_a: di[0],
     offset_v: vos, gm_at_0_s: deriv[k0],
     fit: { amplitude_a: fit.A, v_s: fit.s, offset_current_a: fit.c, max_error_a: fit.err, max_error_rel: fit.err / Math.abs(fit.A) },

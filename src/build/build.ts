@@ -36,6 +36,7 @@ export function dimsOfCircuit(c: DeviceSpec): Dims {
 /** The ideal relaxation of a circuit's phases (`paper` steps or an `equilibrium` solve). */
 export function relaxSpecOf(c: CircuitSpec, method: RelaxMethodName = c.relax.method): RelaxSpec {
   if (method === 'transient') throw new GradepError(`relax "transient" simulates a realised chip; this command needs "paper" or "equilibrium"`);
+  if (c.activation.kind !== 'scaled_tanh_silu') throw new GradepError(`activation.kind "${c.activation.kind}" is realised on chips only (relax.method "transient": in-situ training, chip sampling); the ideal network's relaxations use "scaled_tanh_silu"`);
   return {
     method,
     paper: { eps: c.relax.epsilon, T: c.relax.T },

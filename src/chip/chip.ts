@@ -10,6 +10,7 @@
  * reproduces W exactly.
  */
 import type { DeviceSpec } from '../circuit/spec.js';
+import { activationShape, type TanhShape } from '../circuit/activation-shape.js';
 import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
 import { deviceReader, deviceWriter } from './device-model.js';
@@ -29,6 +30,8 @@ export interface Chip {
   /** Per hidden neuron (n1 then n2): activation gain and input offset (u units). */
   gain: Float64Array;
   offset: Float64Array;
+  /** The activation's transfer curve, shared by every neuron: null = scaled_tanh_silu (src/circuit/activation-shape.ts). */
+  shape: TanhShape | null;
   /** Frozen multiplicative device factors (1 + g_dtod N(0,1), >= 0) for G0+, G0-, G1+, G1-. */
   m0p: Float64Array;
   m0m: Float64Array;
@@ -124,6 +127,7 @@ export function realiseChip(spec: DeviceSpec, d: Dims, seed: number): Chip {
     nudgeGain: factors(d.nx, nudge.g_dtod, new Rng(seed, 'chip', 'nudge')),
     gain,
     offset,
+    shape: activationShape(activation),
     m0p: factors(n0, synapse.g_dtod, rs),
     m0m: factors(n0, synapse.g_dtod, rs),
     m1p: factors(n1, synapse.g_dtod, rs),

@@ -33,7 +33,11 @@ export const CIRCUIT_SCHEMA: ObjectField = {
       kind: 'object',
       doc: 'activation element',
       fields: {
-        kind: { kind: 'enum', values: ['scaled_tanh_silu'], default: 'scaled_tanh_silu', doc: 'rho(u) = 10 tanh(silu(u)/10) (arXiv 2604.08150)' },
+        kind: { kind: 'enum', values: ['scaled_tanh_silu', 'tanh'], default: 'scaled_tanh_silu', doc: 'scaled_tanh_silu: rho(u) = 10 tanh(silu(u)/10) (arXiv 2604.08150); tanh: the bounded differential-pair element, rho(u) = tanh_amplitude tanh((u - tanh_offset)/tanh_scale) + tanh_bias, fitted to its ngspice characterisation (circuits/spice, docs/spice.md); realised chips only (in-situ training, chip sampling)' },
+        tanh_amplitude: { kind: 'number', unit: '', gt: 0, max: 100, default: 1, doc: 'tanh kind: output amplitude A in units of V_unit (= R_TIA I_tail / V_unit: a design choice of the sense transimpedance, 99 kOhm at I_tail = 1.01 uA, V_unit = 100 mV)' },
+        tanh_scale: { kind: 'number', unit: '', gt: 0, max: 100, default: 0.915, doc: 'tanh kind: input scale s in units of V_unit (= V_s / V_unit; V_s = 91.5 mV fitted to the PTM 130 nm differential pair at 27 C, reports/spice-activation/characterisation.json)' },
+        tanh_offset: { kind: 'number', unit: '', min: -10, max: 10, default: -0.01295, doc: 'tanh kind: systematic input offset u0 in units of V_unit (-1.295 mV measured at 27 C, same source); device-to-device offsets add offset_dtod on top' },
+        tanh_bias: { kind: 'number', unit: '', min: -10, max: 10, default: 0.00415, doc: 'tanh kind: output offset c in units of V_unit (the fitted offset current 4.20 nA over the amplitude 1.0105 uA, times tanh_amplitude; same source)' },
         gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'device-to-device spread of each neuron\'s activation gain: relative std, gain = 1 + gain_dtod N(0,1)' },
         offset_dtod: { kind: 'number', unit: '', min: 0, max: 10, default: 0, doc: 'device-to-device input offset of each activation element: absolute std in units of V_unit, rho_i(u) = gain_i rho(u - offset_i)' },
         deriv_gain_dtod: { kind: 'number', unit: '', min: 0, max: 1, default: 0, doc: 'own gain spread of the separate rho\' generator, on top of the shared gain: rho\'_i(u) = gain_i (1 + deriv_gain_dtod N(0,1)) rho\'(u - offset_i - d_i); nonzero breaks the energy (assumption: no published rho\' generator data; 0 = rho\' tracks rho exactly)' },
@@ -218,7 +222,7 @@ export const CIRCUIT_SCHEMA: ObjectField = {
 /** What the circuit is: the network's elements and devices (the netlist). */
 export interface DeviceSpec {
   layers: { visible: number; hidden1: number; hidden2: number };
-  activation: { kind: 'scaled_tanh_silu'; gain_dtod: number; offset_dtod: number; deriv_gain_dtod: number; deriv_offset_dtod: number; mult_gain_dtod: number; mult_offset_dtod: number };
+  activation: { kind: 'scaled_tanh_silu' | 'tanh'; tanh_amplitude: number; tanh_scale: number; tanh_offset: number; tanh_bias: number; gain_dtod: number; offset_dtod: number; deriv_gain_dtod: number; deriv_offset_dtod: number; mult_gain_dtod: number; mult_offset_dtod: number };
   spring: { lambda: number; g_dtod: number };
   readout: { alpha: number };
   nudge: { beta: number; g_dtod: number };
@@ -371,6 +375,10 @@ export const KEY_NEUTRAL_VALUES: Record<string, unknown> = {
   'activation.deriv_offset_dtod': 0,
   'activation.mult_gain_dtod': 0,
   'activation.mult_offset_dtod': 0,
+  'activation.tanh_amplitude': 1,
+  'activation.tanh_scale': 0.915,
+  'activation.tanh_offset': -0.01295,
+  'activation.tanh_bias': 0.00415,
   'synapse.iv_v0': 0,
   'synapse.v_read_scale': 1,
   'noise.placement': 'lumped',

@@ -2,6 +2,7 @@
  * The activation element rho(u) = 10 tanh(silu(u) / 10), silu(u) = u sigmoid(u) (arXiv 2604.08150).
  * Written with exp only (Math.tanh measured at ~16 ns a call) and guarded against overflow.
  */
+import type { TanhShape } from '../circuit/activation-shape.js';
 
 /** rho(u), rho'(u) written into r[i], d[i]. */
 export function rhoAndDeriv(u: number, out: Float64Array, k: number): void {
@@ -36,4 +37,25 @@ export function rhoSecond(u: number): number {
   const s1 = sig * (1 + u * (1 - sig));
   const s2 = sig * (1 - sig) * (2 + u * (1 - 2 * sig));
   return (1 - th * th) * (s2 - 0.2 * th * s1 * s1);
+}
+
+/**
+ * The bounded tanh element rho(u) = A tanh((u - u0)/s) + c (src/circuit/activation-shape.ts):
+ * rho into out[k], rho' = (A/s)(1 - tanh^2) into out[k + 1].
+ */
+export function tanhAndDeriv(f: TanhShape, u: number, out: Float64Array, k: number): void {
+  const th = Math.tanh((u - f.offset) / f.scale);
+  out[k] = f.amplitude * th + f.bias;
+  out[k + 1] = (f.amplitude / f.scale) * (1 - th * th);
+}
+
+/** rho and rho' of the circuit's activation (shape null: the paper's scaled_tanh_silu). */
+export function actAndDeriv(f: TanhShape | null, u: number, out: Float64Array, k: number): void {
+  if (f) tanhAndDeriv(f, u, out, k);
+  else rhoAndDeriv(u, out, k);
+}
+
+/** rho of the circuit's activation. */
+export function actValue(f: TanhShape | null, u: number): number {
+  return f ? f.amplitude * Math.tanh((u - f.offset) / f.scale) + f.bias : rho(u);
 }

@@ -22,7 +22,7 @@
  * device I-V I = G V0 sinh(V / V0) on every driven line, and noise placed where it enters
  * (noise.placement = "source": line noise through the multiplier, noisy nudge transconductor).
  */
-import { rhoAndDeriv } from './activation.js';
+import { actAndDeriv } from './activation.js';
 import { crossbarDrives } from './network.js';
 import type { Dims } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
@@ -220,8 +220,9 @@ export class CircuitModel {
     const nh = this.d.n1 + this.d.n2;
     const gain = this.chip.gain;
     const off = this.chip.offset;
+    const shape = this.chip.shape;
     for (let i = 0; i < nh; i++) {
-      rhoAndDeriv(y[yo + nx + i] - off[i], rd, 2 * i);
+      actAndDeriv(shape, y[yo + nx + i] - off[i], rd, 2 * i);
       rd[2 * i] *= gain[i];
       rd[2 * i + 1] *= gain[i];
     }
@@ -230,7 +231,7 @@ export class CircuitModel {
     const t = this.dtmp;
     for (let i = 0; i < nh; i++) {
       if (derivOffset) {
-        rhoAndDeriv(y[yo + nx + i] - off[i] - derivOffset[i], t, 0);
+        actAndDeriv(shape, y[yo + nx + i] - off[i] - derivOffset[i], t, 0);
         rd[2 * i + 1] = gain[i] * t[1];
       }
       if (derivGain) rd[2 * i + 1] *= derivGain[i];
@@ -331,7 +332,7 @@ export class CircuitModel {
     const ph = this.ph as Phase;
     const rd = this.rd;
     for (let i = 0; i < n1 + n2; i++) {
-      rhoAndDeriv(y[yo + nx + i] - chip.offset[i], rd, 2 * i);
+      actAndDeriv(chip.shape, y[yo + nx + i] - chip.offset[i], rd, 2 * i);
       rd[2 * i] *= chip.gain[i];
     }
     let p = 0;

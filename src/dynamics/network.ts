@@ -9,7 +9,8 @@
  *   F(s) = E(s) + lambda/2 |x - x_t|^2 + beta*kappa/2 |x - x_target|^2,  kappa = (alpha*lambda)^2
  *   E(s) = 1/2|s|^2 - bx.x - rho(h1).(W0 x + b0) - rho(h2).(W1 rho(h1) + b1)
  */
-import { rho, rhoAndDeriv } from './activation.js';
+import { actValue, rhoAndDeriv } from './activation.js';
+import type { TanhShape } from '../circuit/activation-shape.js';
 import type { Dims, Params } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
 
@@ -197,6 +198,8 @@ export function freeEnergyOf(p: Params, d: Dims, s: Float64Array, off: number, p
 export interface NeuronActivation {
   gain: Float64Array;
   offset: Float64Array;
+  /** The element's transfer curve: absent or null = scaled_tanh_silu. */
+  shape?: TanhShape | null;
 }
 
 /** rho of both hidden layers of the sample at s[off..] into r1, r2 (tmp: 2 scratch floats). */
@@ -204,8 +207,9 @@ export function hiddenRho(d: Dims, s: Float64Array, off: number, act: NeuronActi
   const { nx, n1, n2 } = d;
   if (act) {
     // A neuron's measured activation uses its own gain and offset (rho is the exact form).
-    for (let i = 0; i < n1; i++) r1[i] = act.gain[i] * rho(s[off + nx + i] - act.offset[i]);
-    for (let k = 0; k < n2; k++) r2[k] = act.gain[n1 + k] * rho(s[off + nx + n1 + k] - act.offset[n1 + k]);
+    const f = act.shape ?? null;
+    for (let i = 0; i < n1; i++) r1[i] = act.gain[i] * actValue(f, s[off + nx + i] - act.offset[i]);
+    for (let k = 0; k < n2; k++) r2[k] = act.gain[n1 + k] * actValue(f, s[off + nx + n1 + k] - act.offset[n1 + k]);
     return;
   }
   for (let i = 0; i < n1; i++) {

@@ -38,7 +38,7 @@ export interface NoiseStreams {
 export function controllerActivation(chip: Chip): NeuronActivation {
   if (chip.spec.controller.knowledge === 'oracle') return chip;
   const nh = chip.d.n1 + chip.d.n2;
-  return { gain: new Float64Array(nh).fill(1), offset: new Float64Array(nh) };
+  return { gain: new Float64Array(nh).fill(1), offset: new Float64Array(nh), shape: chip.shape };
 }
 
 /** Local update from measured states: mean_b [dE/dtheta(s+) - dE/dtheta(s-)] / (2 beta). */

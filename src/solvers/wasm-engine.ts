@@ -26,6 +26,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { type Dims, type Params, stateSize } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
+import type { TanhShape } from '../circuit/activation-shape.js';
 import { packagePath } from '../util/paths.js';
 import { callWorker, createEngine, type RelaxEngine, WorkerEngine } from './engine.js';
 import type { RelaxSpec, TransientOptions } from '../circuit/analysis.js';
@@ -138,6 +139,16 @@ export interface WasmEngineOptions {
    * every sample reaches tol. Samples float32 converges are returned exactly as without it.
    */
   finish64?: boolean;
+}
+
+/** The chip's activation kind and tanh constants (src/circuit/activation-shape.ts) into the context block; returns the shape. */
+function writeChipActivation(f: Float32Array, i32: Int32Array, ctx: number, sh: TanhShape | null): TanhShape | null {
+  const v = (off: number, x: number) => f.fill(x, (ctx + off) >> 2, ((ctx + off) >> 2) + 4);
+  i32[(ctx + CTX.ACT) >> 2] = sh ? 1 : 0;
+  v(CTX.V_TA, sh ? sh.amplitude : 0);
+  v(CTX.V_TIS, sh ? 1 / sh.scale : 0);
+  v(CTX.V_TB, sh ? sh.bias : 0);
+  return sh;
 }
 
 /** Constants of the kernels' activation (Cephes expf). */
@@ -568,8 +579,10 @@ export class WasmEngine implements RelaxEngine {
     const off = vec('OFF');
     const gain = vec('GAIN');
     const pr = vec('PR');
+    // The activation element: the tanh kind's u0 joins each unit's offset.
+    const sh = writeChipActivation(f, i32, L.ctx, chip.shape);
     for (let i = 0; i < d1 + d2; i++) {
-      f[off + hIdx(i)] = chip.offset[i];
+      f[off + hIdx(i)] = chip.offset[i] + (sh ? sh.offset : 0);
       f[gain + hIdx(i)] = chip.gain[i];
       f[pr + hIdx(i)] = (i < d1 ? model.s0row[i] + model.s1col[i] : model.s1row[i - d1]) / gu;
     }

@@ -12,6 +12,7 @@
  * a non-reciprocal chip is exact. Each element kind is one function, so new physics adds one.
  */
 import type { Phase } from '../circuit/phase.js';
+import type { TanhShape } from '../circuit/activation-shape.js';
 import { driftFactor } from '../chip/chip.js';
 import type { CircuitModel } from '../dynamics/circuit.js';
 import { GradepError } from '../util/errors.js';
@@ -50,8 +51,17 @@ export function num(v: number): string {
   return Number(v.toPrecision(12)).toString();
 }
 
-/** The activation rho(u) = 10 tanh(silu(u)/10) (src/dynamics/activation.ts) and rho'(u) as .func. */
-function activationFuncs(): string[] {
+/** The activation rho(u) = 10 tanh(silu(u)/10) (src/dynamics/activation.ts), or the chip's tanh element, and rho'(u) as .func. */
+function activationFuncs(f: TanhShape | null): string[] {
+  if (f) {
+    const z = `(u-(${num(f.offset)}))/${num(f.scale)}`;
+    return [
+      '* Activation: the differential-pair element fitted to its transistor-level characterisation',
+      '* (activation.kind tanh; circuits/spice/diffpair-tanh.cir), rho(u) = A tanh((u - u0)/s) + c, and its derivative.',
+      `.func rho(u) {${num(f.amplitude)}*tanh(${z})+(${num(f.bias)})}`,
+      `.func drho(u) {${num(f.amplitude / f.scale)}*(1-tanh(${z})**2)}`,
+    ];
+  }
   return [
     '* Activation rho(u) = 10 tanh(silu(u)/10), silu(u) = u sigmoid(u) (arXiv 2604.08150), and its derivative.',
     '.func sig(u) {1/(1+exp(-u))}',
@@ -196,6 +206,38 @@ function crossbarPath(p: ArrayPath, k: number): string[] {
   return out;
 }
 
+/**
+ * One read path with line resistance r (synapse.r_wire), in the geometry of src/chip/irdrop.ts:
+ * each logical driven line d is a +V_d line (G+ devices) and a -V_d line (inverting buffer; G-
+ * devices), fed at the end of sensed line 0; each sensed line is held at virtual ground by its
+ * amplifier past the last driven line; every cell adds a segment r to both of its lines. Every
+ * sensed current goes into the amplifier's p line. `sensedIsRow`: rows index the sensed lines.
+ */
+function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean): string[] {
+  const [ns, nd] = sensedIsRow ? [p.rows, p.cols] : [p.cols, p.rows];
+  const at = (sn: number, dn: number) => (sensedIsRow ? [sn, dn] : [dn, sn]);
+  const L = p.label;
+  const out = ['', `* ---- Crossbar ${L} with line resistance ${num(r)} ohm per cell segment (+V and -V driven lines, one sensed line each) ----`];
+  for (let d = 0; d < nd; d++) {
+    const src = p.drive(...(at(0, d) as [number, number]));
+    out.push(`E${L}n_${d} ${L}n_${d} 0 ${src} 0 -1`);
+    for (const [q, from] of [[2 * d, src], [2 * d + 1, `${L}n_${d}`]] as [number, string][]) {
+      for (let sn = 0; sn < ns; sn++) out.push(`R${L}a_${q}_${sn} ${sn === 0 ? from : `${L}a${q}_${sn - 1}`} ${L}a${q}_${sn} ${num(r)}`);
+    }
+  }
+  for (let sn = 0; sn < ns; sn++) {
+    const [i, j] = at(sn, 0);
+    for (let q = 0; q < 2 * nd; q++) {
+      const [ri, ci] = at(sn, q >> 1);
+      const idx = ri * p.cols + ci;
+      const g = (q & 1 ? p.Gm[idx] * p.mm[idx] : p.Gp[idx] * p.mp[idx]) * k;
+      if (g > 0) out.push(`R${L}g_${q}_${sn} ${L}a${q}_${sn} ${L}b${q}_${sn} ${num(1 / g)}`);
+      out.push(`R${L}b_${q}_${sn} ${L}b${q}_${sn} ${q === 2 * nd - 1 ? `${p.sense(i, j)}p` : `${L}b${q + 1}_${sn}`} ${num(r)}`);
+    }
+  }
+  return out;
+}
+
 /** The four read paths: W0 forward (x to h1), W0 backward (rho(h1) to x), W1 forward, W1 backward. */
 function crossbarElements(m: CircuitModel): string[] {
   const { nx, n1, n2 } = m.d;
@@ -203,11 +245,24 @@ function crossbarElements(m: CircuitModel): string[] {
   const k = driftFactor(c, m.readTime ?? c.spec.program.drift_t0);
   const a0 = { rows: n1, cols: nx, Gp: c.G0p, Gm: c.G0m, mp: c.m0p, mm: c.m0m };
   const a1 = { rows: n2, cols: n1, Gp: c.G1p, Gm: c.G1m, mp: c.m1p, mm: c.m1m };
+  // synapse.topology two_arrays: the backward paths are their own devices (chip.bwd).
+  const b = c.bwd;
+  const b0 = b ? { rows: n1, cols: nx, Gp: b.G0p, Gm: b.G0m, mp: b.m0p, mm: b.m0m } : a0;
+  const b1 = b ? { rows: n2, cols: n1, Gp: b.G1p, Gm: b.G1m, mp: b.m1p, mm: b.m1m } : a1;
+  const r = c.spec.synapse.r_wire;
+  if (r > 0) {
+    return [
+      ...wiredPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k, r, true),
+      ...wiredPath({ ...b0, label: 'W0b', back: null, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k, r, false),
+      ...wiredPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k, r, true),
+      ...wiredPath({ ...b1, label: 'W1b', back: null, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k, r, false),
+    ];
+  }
   return [
     ...crossbarPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k),
-    ...crossbarPath({ ...a0, label: 'W0b', back: c.back0, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k),
+    ...crossbarPath({ ...b0, label: 'W0b', back: c.back0, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k),
     ...crossbarPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k),
-    ...crossbarPath({ ...a1, label: 'W1b', back: c.back1, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k),
+    ...crossbarPath({ ...b1, label: 'W1b', back: c.back1, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k),
   ];
 }
 
@@ -253,6 +308,10 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
   if (ph.clampX) throw new GradepError('netlist: a phase with clamped x (energy_gd inference) is not supported; write the free or a nudged phase');
   if (o.start.length !== m.N) throw new GradepError(`netlist: start state has ${o.start.length} values, allowed exactly ${m.N}`);
   if (o.noise && !m.noisy) throw new GradepError('netlist: --noise needs noise.temperature > 0 in the circuit');
+  const sp = m.chip.spec;
+  if (!m.kernelSupported || (sp.synapse.r_wire > 0 && sp.synapse.nonreciprocity > 0)) {
+    throw new GradepError('netlist: not yet written for the periphery effects of this circuit (synapse.iv_v0, v_read_scale; amplifier gbw, vos, en; the rho\' generator and multiplier spreads; noise.placement source; r_wire together with nonreciprocity): set them to their ideal values');
+  }
   const names = stateNodeNames(m);
   const { nx, n1, n2 } = m.d;
   const head = [
@@ -267,7 +326,7 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
   const noise = o.noise ? noiseElements(m, names, o.noiseStep ?? fastestTau(m, ph) / 20) : [];
   const lines = [
     ...head,
-    ...activationFuncs(),
+    ...activationFuncs(m.chip.shape),
     '',
     ...subcircuits(),
     ...nodeElements(m, names),

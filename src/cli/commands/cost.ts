@@ -72,8 +72,9 @@ async function measure(e: RelaxEngine, c: CircuitSpec, p: Params, flags: CostFla
   const B = flags.batch;
   const resistiveStep = { free: B * r.free.energyMean, plus: B * r.plus.energyMean, minus: B * r.minus.energyMean, total: r.physical?.energy ?? 0 };
   const g = await generateOnChip(e, sim, buildChip(c, flags.chipSeed), p, { mode: flags.mode, n: 1, t1: 1, dt: flags.dt, seed: flags.seed });
-  // The digital baseline runs the paper relaxation; beta is kept below its step bound so it converges.
-  const paper = { ...c, relax: { ...c.relax, method: 'paper' as const } };
+  // The digital baseline runs the paper relaxation (and the paper's activation: a chip's transistor-level
+  // element has no digital counterpart); beta is kept below its step bound so it converges.
+  const paper = { ...c, activation: { ...c.activation, kind: 'scaled_tanh_silu' as const }, relax: { ...c.relax, method: 'paper' as const } };
   const relax = relaxSpecOf(paper, 'paper');
   const beta = Math.min(sim.beta, 0.5 * betaBound(paper));
   const t0 = performance.now();
