@@ -49,6 +49,16 @@ export const C_PR = 172; // ptr: crossbar lines driven by rho(h) (n1+n2)
 export const C_EA = 176; // ptr: exponential schemes: e^{-a h} per unit, a the linear rate of leak, spring and nudge (N)
 export const C_P1 = 180; // ptr: phi1(a h) G_unit / C: one exponential step's response to the nonlinear force (N)
 export const C_P2 = 184; // ptr: phi2(a h) G_unit / C: the ETD2RK corrector's factor (N)
+export const C_CHIPF = 188; // i32: chip effects: 1 rho' gain DM, 2 rho' offset DOFF, 4 multiplicative line noise (SQ, SLN), 8 amplifier poles (WZ..SIGZ)
+export const C_DM = 192; // ptr: rho' generator gain times multiplier gain (n1+n2)
+export const C_DOFF = 196; // ptr: rho' generator's own input offset, u units (n1+n2)
+export const C_SQ = 200; // ptr: multiplicative noise: a hidden node's squared step noise std without its line noise (n1+n2)
+export const C_SLN = 204; // ptr: multiplicative noise: sensed-line step noise std before the multiplier (n1+n2)
+export const C_WZ = 208; // ptr: amplifier poles: w_a h, explicit step of z' = w_a (A - z) (N)
+export const C_EAZ = 212; // ptr: e^{-w_a h} (N)
+export const C_P1Z = 216; // ptr: phi1(w_a h) w_a (N)
+export const C_P2Z = 220; // ptr: phi2(w_a h) w_a (N)
+export const C_SIGZ = 224; // ptr: step noise std of the amplifier outputs z (N)
 
 // Vector constants (16-byte aligned), loaded where used.
 export const V_ONE = 256; // f32x4: 1
