@@ -43,7 +43,7 @@ function spec(over: Record<string, Record<string, unknown>>): CircuitSpec {
 const PERIPHERY = {
   activation: { deriv_gain_dtod: 0.05, deriv_offset_dtod: 0.1, mult_gain_dtod: 0.05, mult_offset_dtod: 0.05 },
   synapse: { topology: 'two_arrays', v_read_scale: 0.5 },
-  amplifier: { vos_dtod: 1e-3 },
+  amplifier: { vos_dtod: 1e-3, gbw: 0, en: 0 },
 };
 
 function model(c: CircuitSpec): CircuitModel {
@@ -86,7 +86,7 @@ async function deterministic(m: CircuitModel, solvers: [TransientOptions['solver
 }
 
 describe.skipIf(!wasmAvailable())('wasm chip kernel with the periphery', () => {
-  const quiet = { noise: { temperature: 0 } };
+  const quiet = { noise: { temperature: 0, placement: 'lumped' } };
 
   it('rho\' path, multiplier offset, amplifier offsets, v_read_scale, two arrays: Euler, Heun and exp_heun match float64 to 1e-5', async () => {
     const m = model(spec({ ...PERIPHERY, ...quiet }));
