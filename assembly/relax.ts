@@ -28,8 +28,8 @@ import {
   V_FIFTH, V_ZERO, V_EXPLO, V_EXPHI, V_LOG2E, V_NLN2HI, V_NLN2LO, V_E0, V_E1, V_E2, V_E3, V_E4,
   V_E5, V_MAGIC, V_LAMBDA, V_BK, V_NEGEPS, V_SIGN
 } from './layout';
-// chip transients: exponential steps, the rho' path, multiplicative noise, amplifier poles
-import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1Z, C_P2Z, C_SIGZ } from './layout';
+// chip transients: exponential steps, the rho' path, multiplicative noise, amplifier poles, sinh I-V
+import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1Z, C_P2Z, C_SIGZ, V_IVK, V_IVH } from './layout';
 
 @inline function ld(ctx: usize, off: usize): i32 {
   return load<i32>(ctx + off);
@@ -87,6 +87,13 @@ import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1
   return vexpq(x, c, true);
 }
 
+/** The sinh device I-V of a driven line (chip, CHIPF & 16): sinh(k u) / k = (expm1(k u) - expm1(-k u)) / (2 k), k u clamped to +-80. */
+@inline function ivf(u: v128, c: usize): v128 {
+  const lo = v128.load(c, V_EXPLO);
+  const y = f32x4.pmin(f32x4.pmax(f32x4.mul(u, v128.load(c, V_IVK)), lo), f32x4.neg(lo));
+  return f32x4.mul(f32x4.sub(vexpm1(y, c), vexpm1(f32x4.neg(y), c)), v128.load(c, V_IVH));
+}
+
 /**
  * rho(u) = 10 tanh(silu(u)/10) into the return value, rho'(u) stored at dOut:
  *   e = exp(-|u|), sigmoid = 1/(1+e) or e/(1+e), z = u sigmoid / 10 (>= -0.028),
@@ -135,9 +142,11 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
   const od = <usize>ld(ctx, O_D);
   const orr = <usize>ld(ctx, O_R) - od;
   let dst = xb;
+  const sinh = chip && (ld(ctx, C_CHIPF) & 16) != 0;
   for (let j = 0; j < nx; j += 4) {
     const o = os + (<usize>j << 2);
-    store4x4(dst, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
+    if (sinh) store4x4(dst, ivf(v128.load(s0 + o), c), ivf(v128.load(s1 + o), c), ivf(v128.load(s2 + o), c), ivf(v128.load(s3 + o), c));
+    else store4x4(dst, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
     dst += 64;
   }
   // h2 first (its rho feeds a1 together with x), then h1.
@@ -145,8 +154,8 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
     // Per-neuron activation elements: rho_i(u) = gain_i rho(u - offset_i) (src/dynamics/circuit.ts).
     const off = <usize>ld(ctx, C_OFF);
     const gn = <usize>ld(ctx, C_GAIN);
-    dst = actBlockChip(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, off + (<usize>n1 << 2), gn + (<usize>n1 << 2), dst);
-    actBlockChip(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, off, gn, dst);
+    dst = actBlockChip(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, off + (<usize>n1 << 2), gn + (<usize>n1 << 2), dst, sinh);
+    actBlockChip(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, off, gn, dst, sinh);
     return;
   }
   dst = actBlock(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, keepR, dst);
@@ -177,8 +186,8 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
   return dst;
 }
 
-/** actBlock for a chip: u - offset in, gain x rho into R and dst, gain x rho' into D. */
-function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, off: usize, gn: usize, dst: usize): usize {
+/** actBlock for a chip: u - offset in, gain x rho into R and dst (through the sinh I-V when sinh), gain x rho' into D. */
+function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, off: usize, gn: usize, dst: usize, sinh: bool): usize {
   for (let k = 0; k < n; k += 4) {
     const ov = v128.load(off);
     const gv = v128.load(gn);
@@ -194,7 +203,8 @@ function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: u
     v128.store(s1 + q + orr, r1);
     v128.store(s2 + q + orr, r2);
     v128.store(s3 + q + orr, r3);
-    store4x4(dst, r0, r1, r2, r3);
+    if (sinh) store4x4(dst, ivf(r0, c), ivf(r1, c), ivf(r2, c), ivf(r3, c));
+    else store4x4(dst, r0, r1, r2, r3);
     dst += 64;
     o += 16;
     q += 16;
@@ -766,11 +776,16 @@ function chipStage(ctx: usize, slot: usize, stage: i32, acc: i32): void {
   if ((flags & 8) != 0) poleStage(ctx, slot, stage);
 }
 
-/** Power (units of G_unit V_unit^2) of 4 visible nodes at byte offset o: leak, crossbar columns, spring and nudge. */
+/**
+ * Power (units of G_unit V_unit^2) of 4 visible nodes at byte offset o: leak, crossbar columns
+ * (PX u f(u), f the device I-V: f(u) = u, or sinh(k u) / k with CHIPF & 16), spring and nudge.
+ */
 @inline function powerX(ctx: usize, slot: usize, o: usize, sv: v128, pw: v128): v128 {
   const dt = f32x4.sub(sv, v128.load(slot + <usize>ld(ctx, O_XT) + o));
   const dg = f32x4.sub(sv, v128.load(slot + <usize>ld(ctx, O_XG) + o));
-  pw = madd(f32x4.add(v128.load(<usize>ld(ctx, C_PL) + o), v128.load(<usize>ld(ctx, C_PX) + o)), f32x4.mul(sv, sv), pw);
+  const fv = (ld(ctx, C_CHIPF) & 16) != 0 ? ivf(sv, ctx) : sv;
+  pw = madd(v128.load(<usize>ld(ctx, C_PL) + o), f32x4.mul(sv, sv), pw);
+  pw = madd(v128.load(<usize>ld(ctx, C_PX) + o), f32x4.mul(sv, fv), pw);
   pw = madd(v128.load(<usize>ld(ctx, C_PS) + o), f32x4.mul(dt, dt), pw);
   return madd(v128.load(<usize>ld(ctx, C_PN) + o), f32x4.mul(dg, dg), pw);
 }
@@ -779,8 +794,9 @@ function chipStage(ctx: usize, slot: usize, stage: i32, acc: i32): void {
 @inline function powerH(ctx: usize, slot: usize, o: usize, sv: v128, pw: v128): v128 {
   const hid = <usize>ld(ctx, C_NX) << 2;
   const rv = v128.load(slot + <usize>ld(ctx, O_R) - hid + o);
+  const fv = (ld(ctx, C_CHIPF) & 16) != 0 ? ivf(rv, ctx) : rv;
   pw = madd(v128.load(<usize>ld(ctx, C_PL) + o), f32x4.mul(sv, sv), pw);
-  return madd(v128.load(<usize>ld(ctx, C_PR) - hid + o), f32x4.mul(rv, rv), pw);
+  return madd(v128.load(<usize>ld(ctx, C_PR) - hid + o), f32x4.mul(rv, fv), pw);
 }
 
 /**

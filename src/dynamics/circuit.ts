@@ -209,12 +209,13 @@ export class CircuitModel {
 
   /**
    * True when the float32 wasm chip kernel (assembly/relax.ts chipRun) implements every effect of
-   * this model: it does the separate rho' path and multiplier, line offsets, v_read_scale, e_n and
-   * both noise placements (multiplicative line noise included) and the amplifier poles, but not
-   * the sinh device I-V.
+   * this model. It does all of them: the separate rho' path and multiplier, line offsets,
+   * v_read_scale, e_n, both noise placements (multiplicative line noise included), the amplifier
+   * poles and the sinh device I-V; an effect added here without a kernel makes it false, and the
+   * wasm engine then runs the float64 path.
    */
   get kernelSupported(): boolean {
-    return this.ivK === 0;
+    return true;
   }
 
   /**

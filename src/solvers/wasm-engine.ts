@@ -597,7 +597,11 @@ export class WasmEngine implements RelaxEngine {
       f[pn + j] = Math.abs(ph.betaKappa) * chip.nudgeGain[j];
     }
     const flags = writeNoiseVectors(f, vec, ix, model, ph, o, rates, h) | writePeripheryVectors(f, vec, ix, model, h);
-    i32[(L.ctx + CTX.CHIPF) >> 2] = flags;
+    // The sinh device I-V: every driven line's input u enters the products as sinh(k u) / k.
+    const k = model.ivK;
+    f.fill(k, (L.ctx + CTX.V_IVK) / 4, (L.ctx + CTX.V_IVK) / 4 + 4);
+    f.fill(k === 0 ? 0 : 1 / (2 * k), (L.ctx + CTX.V_IVH) / 4, (L.ctx + CTX.V_IVH) / 4 + 4);
+    i32[(L.ctx + CTX.CHIPF) >> 2] = flags | (k !== 0 ? 16 : 0);
     // One 4-lane xoshiro128** state per sample, from the sample's named stream.
     const u = new Uint32Array(buf, L.rngb, 16 * L.Bpad);
     u.fill(0);
