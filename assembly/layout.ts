@@ -49,6 +49,16 @@ export const C_PR = 172; // ptr: crossbar lines driven by rho(h) (n1+n2)
 export const C_EA = 176; // ptr: exponential schemes: e^{-a h} per unit, a the linear rate of leak, spring and nudge (N)
 export const C_P1 = 180; // ptr: phi1(a h) G_unit / C: one exponential step's response to the nonlinear force (N)
 export const C_P2 = 184; // ptr: phi2(a h) G_unit / C: the ETD2RK corrector's factor (N)
+export const C_CHIPF = 188; // i32: chip effects: 1 rho' gain DM, 2 rho' offset DOFF, 4 multiplicative line noise (SQ, SLN), 8 amplifier poles (WZ..SIGZ), 16 sinh device I-V (V_IVK, V_IVH)
+export const C_DM = 192; // ptr: rho' generator gain times multiplier gain (n1+n2)
+export const C_DOFF = 196; // ptr: rho' generator's own input offset, u units (n1+n2)
+export const C_SQ = 200; // ptr: multiplicative noise: a hidden node's squared step noise std without its line noise (n1+n2)
+export const C_SLN = 204; // ptr: multiplicative noise: sensed-line step noise std before the multiplier (n1+n2)
+export const C_WZ = 208; // ptr: amplifier poles: w_a h, explicit step of z' = w_a (A - z) (N)
+export const C_EAZ = 212; // ptr: e^{-w_a h} (N)
+export const C_P1Z = 216; // ptr: phi1(w_a h) w_a (N)
+export const C_P2Z = 220; // ptr: phi2(w_a h) w_a (N)
+export const C_SIGZ = 224; // ptr: step noise std of the amplifier outputs z (N)
 
 // Vector constants (16-byte aligned), loaded where used.
 export const V_ONE = 256; // f32x4: 1
@@ -72,6 +82,8 @@ export const V_LAMBDA = 624; // f32x4: lambda of the dynamics
 export const V_BK = 640; // f32x4: beta kappa of the nudge
 export const V_NEGEPS = 656; // f32x4: -eps, the paper dynamics' step
 export const V_SIGN = 672; // i32x4: 0x80000000
+export const V_IVK = 688; // f32x4: chip sinh I-V (CHIPF & 16): k = v_read_scale V_unit / V0
+export const V_IVH = 704; // f32x4: chip sinh I-V: 1 / (2 k)
 
 // Chip activation of kind tanh (rho = A tanh((u - offset_i)/s) + c; its u0 is folded into OFF).
 export const V_TA = 960; // f32x4: amplitude A

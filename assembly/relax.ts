@@ -30,8 +30,8 @@ import {
 } from './layout';
 // chip activation of kind tanh (actTanh)
 import { C_ACT, V_TA, V_TIS, V_TB } from './layout';
-// exponential chip steps (chipStageExp)
-import { C_EA, C_P1, C_P2 } from './layout';
+// chip transients: exponential steps, the rho' path, multiplicative noise, amplifier poles, sinh I-V
+import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1Z, C_P2Z, C_SIGZ, V_IVK, V_IVH } from './layout';
 
 @inline function ld(ctx: usize, off: usize): i32 {
   return load<i32>(ctx + off);
@@ -87,6 +87,13 @@ import { C_EA, C_P1, C_P2 } from './layout';
 
 @inline function vexpm1(x: v128, c: usize): v128 {
   return vexpq(x, c, true);
+}
+
+/** The sinh device I-V of a driven line (chip, CHIPF & 16): sinh(k u) / k = (expm1(k u) - expm1(-k u)) / (2 k), k u clamped to +-80. */
+@inline function ivf(u: v128, c: usize): v128 {
+  const lo = v128.load(c, V_EXPLO);
+  const y = f32x4.pmin(f32x4.pmax(f32x4.mul(u, v128.load(c, V_IVK)), lo), f32x4.neg(lo));
+  return f32x4.mul(f32x4.sub(vexpm1(y, c), vexpm1(f32x4.neg(y), c)), v128.load(c, V_IVH));
 }
 
 /**
@@ -159,9 +166,11 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
   const od = <usize>ld(ctx, O_D);
   const orr = <usize>ld(ctx, O_R) - od;
   let dst = xb;
+  const sinh = chip && (ld(ctx, C_CHIPF) & 16) != 0;
   for (let j = 0; j < nx; j += 4) {
     const o = os + (<usize>j << 2);
-    store4x4(dst, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
+    if (sinh) store4x4(dst, ivf(v128.load(s0 + o), c), ivf(v128.load(s1 + o), c), ivf(v128.load(s2 + o), c), ivf(v128.load(s3 + o), c));
+    else store4x4(dst, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
     dst += 64;
   }
   // h2 first (its rho feeds a1 together with x), then h1.
@@ -169,8 +178,8 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
     // Per-neuron activation elements: rho_i(u) = gain_i rho(u - offset_i) (src/dynamics/circuit.ts).
     const off = <usize>ld(ctx, C_OFF);
     const gn = <usize>ld(ctx, C_GAIN);
-    dst = actBlockChip(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, off + (<usize>n1 << 2), gn + (<usize>n1 << 2), dst);
-    actBlockChip(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, off, gn, dst);
+    dst = actBlockChip(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, off + (<usize>n1 << 2), gn + (<usize>n1 << 2), dst, sinh);
+    actBlockChip(c, s0, s1, s2, s3, os + (<usize>nx << 2), od, orr, n1, off, gn, dst, sinh);
     return;
   }
   dst = actBlock(c, s0, s1, s2, s3, os + (<usize>(nx + n1) << 2), od + (<usize>n1 << 2), orr, n2, keepR, dst);
@@ -201,8 +210,8 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
   return dst;
 }
 
-/** actBlock for a chip: u - offset in, gain x rho into R and dst, gain x rho' into D. */
-function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, off: usize, gn: usize, dst: usize): usize {
+/** actBlock for a chip: u - offset in, gain x rho into R and dst (through the sinh I-V when sinh), gain x rho' into D. */
+function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, off: usize, gn: usize, dst: usize, sinh: bool): usize {
   const tk = ld(c, C_ACT) == 1;
   for (let k = 0; k < n; k += 4) {
     const ov = v128.load(off);
@@ -219,7 +228,8 @@ function actBlockChip(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: u
     v128.store(s1 + q + orr, r1);
     v128.store(s2 + q + orr, r2);
     v128.store(s3 + q + orr, r3);
-    store4x4(dst, r0, r1, r2, r3);
+    if (sinh) store4x4(dst, ivf(r0, c), ivf(r1, c), ivf(r2, c), ivf(r3, c));
+    else store4x4(dst, r0, r1, r2, r3);
     dst += 64;
     o += 16;
     q += 16;
@@ -684,156 +694,224 @@ function normals(st: usize, z: usize, sig: usize, pairs: i32): void {
 }
 
 /**
- * One stage of a chip step on one slot, from its drives. The node force (current / G_unit)
- *   x: -KL x + ax + KS (xt - x) - KNB (x - xg)     (0 when x is clamped)
- *   h: -KL h + D a                                   (D = gain rho'(h - offset))
- * times HR = h G_unit / C is one step's drift f (circuit.ts CircuitModel.drift).
- * stage 0 (Euler-Maruyama):  s += f + Z;                 also accumulates the power at s
- * stage 1 (Heun predictor):  G = f, FP = s, s += f + Z;   also accumulates the power at s
- * stage 2 (Heun corrector):  s = FP + (G + f) / 2 + Z.
+ * One stage of a chip step on one slot, from its drives (circuit.ts CircuitModel.drift), with a
+ * the drive A, or with amplifier poles (CHIPF & 8) the amplifier outputs z (poleStage), and
+ * D the multiplier's rho' factor. Explicit schemes take the whole node force (current / G_unit)
+ *   x: -KL x + a + KS (xt - x) - KNB (x - xg)     (0 when x is clamped)
+ *   h: -KL h + D a
+ * exponential ones only its nonlinear part nl (the linear rate of leak, spring and nudge is exact)
+ *   x: a + KS xt + KNB xg   (0 when x is clamped)
+ *   h: D a
+ * Explicit schemes, one step's drift f = HR force:
+ *   stage 0 (Euler-Maruyama):  s += f + Z
+ *   stage 1 (Heun predictor):  G = f, FP = s, s += f + Z
+ *   stage 2 (Heun corrector):  s = FP + (G + f) / 2 + Z
+ * Exponential schemes (solvers/sde.ts exp_euler / exp_heun), the linear part exact:
+ *   stage 3 (exp Euler):        s = EA s + P1 nl + Z
+ *   stage 4 (ETD2RK predictor): G = nl, s = EA s + P1 nl + Z
+ *   stage 5 (ETD2RK corrector): s += P2 (nl - G)
+ * The stages that start a step (0, 1, 3, 4) accumulate the power at s, and with multiplicative
+ * noise (CHIPF & 4: sensed-line noise through the multiplier) scale a hidden node's raw normal
+ * Z to sqrt(SQ + (D SLN)^2) Z, kept for the corrector (Ito: amplitude at the step start).
  * acc != 0 adds the new s to the window sum (GMP).
  */
 function chipStage(ctx: usize, slot: usize, stage: i32, acc: i32): void {
   const nx = ld(ctx, C_NX);
-  const n1 = ld(ctx, C_N1);
   const N = ld(ctx, C_N);
+  const flags = ld(ctx, C_CHIPF);
   const s = slot + <usize>ld(ctx, O_S);
-  const a = slot + <usize>ld(ctx, O_A);
   const g = slot + <usize>ld(ctx, O_G);
   const y0 = slot + <usize>ld(ctx, O_FP);
   const win = slot + <usize>ld(ctx, O_GMP);
   const zz = slot + <usize>ld(ctx, O_BEST);
   const xt = slot + <usize>ld(ctx, O_XT);
   const xg = slot + <usize>ld(ctx, O_XG);
-  const dd = slot + <usize>ld(ctx, O_D) - (<usize>nx << 2);
-  const rr = slot + <usize>ld(ctx, O_R) - (<usize>nx << 2);
+  const hid = <usize>nx << 2;
+  const dd = slot + <usize>ld(ctx, O_D) - hid;
+  // The nodes read the amplifier outputs z (DF) when the amplifiers have a pole.
+  const a = slot + <usize>ld(ctx, (flags & 8) != 0 ? O_DF : O_A);
   const kl = <usize>ld(ctx, C_KL);
   const ks = <usize>ld(ctx, C_KS);
   const knb = <usize>ld(ctx, C_KNB);
   const hr = <usize>ld(ctx, C_HR);
-  const pl = <usize>ld(ctx, C_PL);
-  const ps = <usize>ld(ctx, C_PS);
-  const px = <usize>ld(ctx, C_PX);
-  const pn = <usize>ld(ctx, C_PN);
-  const pr = <usize>ld(ctx, C_PR) - (<usize>nx << 2);
-  const clamp = ld(ctx, C_CLAMPX) != 0;
-  const half = f32x4.splat(0.5);
-  const power = stage < 2;
-  let pw = f32x4.splat(0);
-  let n = 0;
-  for (; n < N; n += 4) {
-    const o = <usize>n << 2;
-    const sv = v128.load(s + o);
-    let f: v128;
-    if (n < nx) {
-      if (clamp) f = f32x4.splat(0);
-      else {
-        let cur = nmadd(v128.load(kl + o), sv, v128.load(a + o));
-        cur = madd(v128.load(ks + o), f32x4.sub(v128.load(xt + o), sv), cur);
-        cur = nmadd(v128.load(knb + o), f32x4.sub(sv, v128.load(xg + o)), cur);
-        f = f32x4.mul(v128.load(hr + o), cur);
-      }
-      if (power) {
-        const dt = f32x4.sub(sv, v128.load(xt + o));
-        const dg = f32x4.sub(sv, v128.load(xg + o));
-        pw = madd(f32x4.add(v128.load(pl + o), v128.load(px + o)), f32x4.mul(sv, sv), pw);
-        pw = madd(v128.load(ps + o), f32x4.mul(dt, dt), pw);
-        pw = madd(v128.load(pn + o), f32x4.mul(dg, dg), pw);
-      }
-    } else {
-      const cur = nmadd(v128.load(kl + o), sv, f32x4.mul(v128.load(dd + o), v128.load(a + o)));
-      f = f32x4.mul(v128.load(hr + o), cur);
-      if (power) {
-        const rv = v128.load(rr + o);
-        pw = madd(v128.load(pl + o), f32x4.mul(sv, sv), pw);
-        pw = madd(v128.load(pr + o), f32x4.mul(rv, rv), pw);
-      }
-    }
-    let ns: v128;
-    if (stage == 0) ns = f32x4.add(f32x4.add(sv, f), v128.load(zz + o));
-    else if (stage == 1) {
-      v128.store(g + o, f);
-      v128.store(y0 + o, sv);
-      ns = f32x4.add(f32x4.add(sv, f), v128.load(zz + o));
-    } else ns = f32x4.add(madd(half, f32x4.add(v128.load(g + o), f), v128.load(y0 + o)), v128.load(zz + o));
-    v128.store(s + o, ns);
-    if (acc) v128.store(win + o, f32x4.add(v128.load(win + o), ns));
-  }
-  if (power) {
-    const r = slot + <usize>ld(ctx, O_RES) + 16;
-    store<f64>(r, load<f64>(r) + (<f64>f32x4.extract_lane(pw, 0) + <f64>f32x4.extract_lane(pw, 1) + <f64>f32x4.extract_lane(pw, 2) + <f64>f32x4.extract_lane(pw, 3)));
-  }
-}
-
-/**
- * One stage of an exponential chip step on one slot (solvers/sde.ts exp_euler / exp_heun), from
- * its drives. The linear rate a (leak, spring, nudge) is exact: with the nonlinear force
- *   x: ax + KS xt + KNB xg   (0 when x is clamped; EA = 1 there)
- *   h: D a
- * stage 3 (exp Euler):           s = EA s + P1 nl + Z;            also accumulates the power at s
- * stage 4 (ETD2RK predictor):    G = nl, s = EA s + P1 nl + Z;    also accumulates the power at s
- * stage 5 (ETD2RK corrector):    s += P2 (nl - G).
- * SIG holds the exact OU noise std sigma sqrt((1 - e^{-2 a h}) / (2 a)). acc != 0 adds the new s to GMP.
- */
-function chipStageExp(ctx: usize, slot: usize, stage: i32, acc: i32): void {
-  const nx = ld(ctx, C_NX);
-  const N = ld(ctx, C_N);
-  const s = slot + <usize>ld(ctx, O_S);
-  const a = slot + <usize>ld(ctx, O_A);
-  const g = slot + <usize>ld(ctx, O_G);
-  const win = slot + <usize>ld(ctx, O_GMP);
-  const zz = slot + <usize>ld(ctx, O_BEST);
-  const xt = slot + <usize>ld(ctx, O_XT);
-  const xg = slot + <usize>ld(ctx, O_XG);
-  const dd = slot + <usize>ld(ctx, O_D) - (<usize>nx << 2);
-  const rr = slot + <usize>ld(ctx, O_R) - (<usize>nx << 2);
-  const ks = <usize>ld(ctx, C_KS);
-  const knb = <usize>ld(ctx, C_KNB);
   const ea = <usize>ld(ctx, C_EA);
   const p1 = <usize>ld(ctx, C_P1);
   const p2 = <usize>ld(ctx, C_P2);
-  const pl = <usize>ld(ctx, C_PL);
-  const ps = <usize>ld(ctx, C_PS);
-  const px = <usize>ld(ctx, C_PX);
-  const pn = <usize>ld(ctx, C_PN);
-  const pr = <usize>ld(ctx, C_PR) - (<usize>nx << 2);
+  const sq = <usize>ld(ctx, C_SQ) - hid;
+  const sln = <usize>ld(ctx, C_SLN) - hid;
   const clamp = ld(ctx, C_CLAMPX) != 0;
-  const power = stage < 5;
+  const mult = (flags & 4) != 0;
+  const exp = stage >= 3;
+  const start = stage != 2 && stage != 5;
+  const half = f32x4.splat(0.5);
   let pw = f32x4.splat(0);
   for (let n = 0; n < N; n += 4) {
     const o = <usize>n << 2;
     const sv = v128.load(s + o);
     let nl: v128;
+    let z = v128.load(zz + o);
     if (n < nx) {
       if (clamp) nl = f32x4.splat(0);
-      else nl = madd(v128.load(knb + o), v128.load(xg + o), madd(v128.load(ks + o), v128.load(xt + o), v128.load(a + o)));
-      if (power) {
-        const dt = f32x4.sub(sv, v128.load(xt + o));
-        const dg = f32x4.sub(sv, v128.load(xg + o));
-        pw = madd(f32x4.add(v128.load(pl + o), v128.load(px + o)), f32x4.mul(sv, sv), pw);
-        pw = madd(v128.load(ps + o), f32x4.mul(dt, dt), pw);
-        pw = madd(v128.load(pn + o), f32x4.mul(dg, dg), pw);
+      else if (exp) nl = madd(v128.load(knb + o), v128.load(xg + o), madd(v128.load(ks + o), v128.load(xt + o), v128.load(a + o)));
+      else {
+        // The whole force, differences first (x near xt or xg keeps its digits).
+        nl = nmadd(v128.load(kl + o), sv, v128.load(a + o));
+        nl = madd(v128.load(ks + o), f32x4.sub(v128.load(xt + o), sv), nl);
+        nl = nmadd(v128.load(knb + o), f32x4.sub(sv, v128.load(xg + o)), nl);
       }
+      if (start) pw = powerX(ctx, slot, o, sv, pw);
     } else {
-      nl = f32x4.mul(v128.load(dd + o), v128.load(a + o));
-      if (power) {
-        const rv = v128.load(rr + o);
-        pw = madd(v128.load(pl + o), f32x4.mul(sv, sv), pw);
-        pw = madd(v128.load(pr + o), f32x4.mul(rv, rv), pw);
+      const dv = v128.load(dd + o);
+      nl = f32x4.mul(dv, v128.load(a + o));
+      if (!exp) nl = nmadd(v128.load(kl + o), sv, nl);
+      if (start) {
+        pw = powerH(ctx, slot, o, sv, pw);
+        if (mult) {
+          const m = f32x4.mul(dv, v128.load(sln + o));
+          z = f32x4.mul(z, f32x4.sqrt(madd(m, m, v128.load(sq + o))));
+          v128.store(zz + o, z);
+        }
       }
     }
     let ns: v128;
-    if (stage == 5) ns = madd(v128.load(p2 + o), f32x4.sub(nl, v128.load(g + o)), sv);
-    else {
-      if (stage == 4) v128.store(g + o, nl);
-      ns = f32x4.add(madd(v128.load(p1 + o), nl, f32x4.mul(v128.load(ea + o), sv)), v128.load(zz + o));
+    if (exp) {
+      if (stage == 5) ns = madd(v128.load(p2 + o), f32x4.sub(nl, v128.load(g + o)), sv);
+      else {
+        if (stage == 4) v128.store(g + o, nl);
+        ns = f32x4.add(madd(v128.load(p1 + o), nl, f32x4.mul(v128.load(ea + o), sv)), z);
+      }
+    } else {
+      const f = f32x4.mul(v128.load(hr + o), nl);
+      if (stage == 2) ns = f32x4.add(madd(half, f32x4.add(v128.load(g + o), f), v128.load(y0 + o)), z);
+      else {
+        if (stage == 1) {
+          v128.store(g + o, f);
+          v128.store(y0 + o, sv);
+        }
+        ns = f32x4.add(f32x4.add(sv, f), z);
+      }
     }
     v128.store(s + o, ns);
     if (acc) v128.store(win + o, f32x4.add(v128.load(win + o), ns));
   }
-  if (power) {
+  if (start) {
     const r = slot + <usize>ld(ctx, O_RES) + 16;
     store<f64>(r, load<f64>(r) + (<f64>f32x4.extract_lane(pw, 0) + <f64>f32x4.extract_lane(pw, 1) + <f64>f32x4.extract_lane(pw, 2) + <f64>f32x4.extract_lane(pw, 3)));
+  }
+  if ((flags & 8) != 0) poleStage(ctx, slot, stage);
+}
+
+/**
+ * Power (units of G_unit V_unit^2) of 4 visible nodes at byte offset o: leak, crossbar columns
+ * (PX u f(u), f the device I-V: f(u) = u, or sinh(k u) / k with CHIPF & 16), spring and nudge.
+ */
+@inline function powerX(ctx: usize, slot: usize, o: usize, sv: v128, pw: v128): v128 {
+  const dt = f32x4.sub(sv, v128.load(slot + <usize>ld(ctx, O_XT) + o));
+  const dg = f32x4.sub(sv, v128.load(slot + <usize>ld(ctx, O_XG) + o));
+  const fv = (ld(ctx, C_CHIPF) & 16) != 0 ? ivf(sv, ctx) : sv;
+  pw = madd(v128.load(<usize>ld(ctx, C_PL) + o), f32x4.mul(sv, sv), pw);
+  pw = madd(v128.load(<usize>ld(ctx, C_PX) + o), f32x4.mul(sv, fv), pw);
+  pw = madd(v128.load(<usize>ld(ctx, C_PS) + o), f32x4.mul(dt, dt), pw);
+  return madd(v128.load(<usize>ld(ctx, C_PN) + o), f32x4.mul(dg, dg), pw);
+}
+
+/** Power of 4 hidden nodes at byte offset o (of the state): leak, and the crossbar lines their rho drives. */
+@inline function powerH(ctx: usize, slot: usize, o: usize, sv: v128, pw: v128): v128 {
+  const hid = <usize>ld(ctx, C_NX) << 2;
+  const rv = v128.load(slot + <usize>ld(ctx, O_R) - hid + o);
+  const fv = (ld(ctx, C_CHIPF) & 16) != 0 ? ivf(rv, ctx) : rv;
+  pw = madd(v128.load(<usize>ld(ctx, C_PL) + o), f32x4.mul(sv, sv), pw);
+  return madd(v128.load(<usize>ld(ctx, C_PR) - hid + o), f32x4.mul(rv, fv), pw);
+}
+
+/**
+ * The amplifier poles of one slot (circuit.ts amplifierPoles): z' = w_a (A - z) on the slot's
+ * outputs z = DF[0, N), with FPz = DF[N, 2N) (Heun's step start), Zz = DF[2N, 3N) (this step's
+ * noise, SIGZ) and Gz = DG[0, N). Explicit stages use WZ = w_a h, exponential ones EAZ = e^{-w_a h},
+ * P1Z = phi1 w_a, P2Z = phi2 w_a, as chipStage. Called after the nodes, which read z at the stage start.
+ */
+function poleStage(ctx: usize, slot: usize, stage: i32): void {
+  const N = ld(ctx, C_N);
+  const nb = <usize>N << 2;
+  const z = slot + <usize>ld(ctx, O_DF);
+  const gz = slot + <usize>ld(ctx, O_DG);
+  const a = slot + <usize>ld(ctx, O_A);
+  const wz = <usize>ld(ctx, C_WZ);
+  const eaz = <usize>ld(ctx, C_EAZ);
+  const p1z = <usize>ld(ctx, C_P1Z);
+  const p2z = <usize>ld(ctx, C_P2Z);
+  const half = f32x4.splat(0.5);
+  for (let n = 0; n < N; n += 4) {
+    const o = <usize>n << 2;
+    const zv = v128.load(z + o);
+    const av = v128.load(a + o);
+    const nz = v128.load(z + 2 * nb + o);
+    let ns: v128;
+    if (stage >= 3) {
+      if (stage == 5) ns = madd(v128.load(p2z + o), f32x4.sub(av, v128.load(gz + o)), zv);
+      else {
+        if (stage == 4) v128.store(gz + o, av);
+        ns = f32x4.add(madd(v128.load(p1z + o), av, f32x4.mul(v128.load(eaz + o), zv)), nz);
+      }
+    } else {
+      const f = f32x4.mul(v128.load(wz + o), f32x4.sub(av, zv));
+      if (stage == 2) ns = f32x4.add(madd(half, f32x4.add(v128.load(gz + o), f), v128.load(z + nb + o)), nz);
+      else {
+        if (stage == 1) {
+          v128.store(gz + o, f);
+          v128.store(z + nb + o, zv);
+        }
+        ns = f32x4.add(f32x4.add(zv, f), nz);
+      }
+    }
+    v128.store(z + o, ns);
+  }
+}
+
+/**
+ * The rho' path of a chip's hidden neurons after its drives (circuit.ts activations), one slot:
+ * with its own input offset (CHIPF & 2) D = gain rho'(u - OFF - DOFF), and (CHIPF & 1) D *= DM, the
+ * rho' generator's gain times the multiplier's.
+ */
+function derivPath(ctx: usize, slot: usize, flags: i32): void {
+  const nx = ld(ctx, C_NX);
+  const nh = ld(ctx, C_N1) + ld(ctx, C_N2);
+  const s = slot + <usize>ld(ctx, O_S) + (<usize>nx << 2);
+  const dd = slot + <usize>ld(ctx, O_D);
+  const off = <usize>ld(ctx, C_OFF);
+  const gn = <usize>ld(ctx, C_GAIN);
+  const doff = <usize>ld(ctx, C_DOFF);
+  const dm = <usize>ld(ctx, C_DM);
+  const tk = ld(ctx, C_ACT) == 1;
+  for (let k = 0; k < nh; k += 4) {
+    const o = <usize>k << 2;
+    if ((flags & 2) != 0) {
+      actChip(f32x4.sub(f32x4.sub(v128.load(s + o), v128.load(off + o)), v128.load(doff + o)), ctx, dd + o, tk);
+      v128.store(dd + o, f32x4.mul(v128.load(gn + o), v128.load(dd + o)));
+    }
+    if ((flags & 1) != 0) v128.store(dd + o, f32x4.mul(v128.load(dm + o), v128.load(dd + o)));
+  }
+}
+
+/** Drives of a tile for a chip: the crossbars, then each slot's rho' path when it has its own elements. */
+function chipDrives(ctx: usize, tile: usize, xb: usize, keepR: bool): void {
+  drives(ctx, tile, xb, 255, keepR, true);
+  const flags = ld(ctx, C_CHIPF) & 3;
+  if (flags == 0) return;
+  const st = <usize>ld(ctx, C_STRIDE);
+  for (let k = 0; k < 8; k++) derivPath(ctx, tile + <usize>k * st, flags);
+}
+
+/** Amplifier outputs settled on their inputs at the start state (circuit.ts initAux): z = A, Zz = 0. */
+function poleInit(ctx: usize, tile: usize, xb: usize): void {
+  drives(ctx, tile, xb, 255, false, true);
+  const st = <usize>ld(ctx, C_STRIDE);
+  const nb = <usize>ld(ctx, C_N) << 2;
+  for (let k = 0; k < 8; k++) {
+    const slot = tile + <usize>k * st;
+    const z = slot + <usize>ld(ctx, O_DF);
+    memory.copy(z, slot + <usize>ld(ctx, O_A), nb);
+    memory.fill(z + 2 * nb, 0, nb);
   }
 }
 
@@ -842,26 +920,35 @@ function chipStageExp(ctx: usize, slot: usize, stage: i32, acc: i32): void {
  * states are summed into GMP (the measurement window). scheme: 0 Euler-Maruyama, 1 stochastic
  * Heun (the same Z in both stages), 2 exponential Euler, 3 ETD2RK (exp_heun, the same Z in the
  * predictor). Every slot draws from its own generator, so a sample's path does not depend on
- * its slot, tile or thread.
+ * its slot, tile or thread. With amplifier poles each slot also draws the noise of its N
+ * amplifier outputs (SIGZ), after the nodes'.
  */
 export function chipRun(ctx: usize, tile: usize, xb: usize, nSteps: i32, nWin: i32, scheme: i32, noisy: i32): void {
   const st = <usize>ld(ctx, C_STRIDE);
   const N = ld(ctx, C_N);
   const zOff = <usize>ld(ctx, O_BEST);
   const rOff = <usize>ld(ctx, O_SPREV);
+  const pzOff = <usize>ld(ctx, O_DF) + (<usize>(2 * N) << 2);
   const sig = <usize>ld(ctx, C_SIG);
+  const sigz = <usize>ld(ctx, C_SIGZ);
+  const pole = (ld(ctx, C_CHIPF) & 8) != 0;
   const two = (scheme & 1) != 0;
-  const exp = scheme >= 2;
+  const s1 = scheme >= 2 ? (two ? 4 : 3) : two ? 1 : 0;
+  if (pole) poleInit(ctx, tile, xb);
   for (let t = 0; t < nSteps; t++) {
     const acc = t >= nSteps - nWin ? 1 : 0;
-    if (noisy) for (let k = 0; k < 8; k++) normals(tile + <usize>k * st + rOff, tile + <usize>k * st + zOff, sig, N >> 3);
-    drives(ctx, tile, xb, 255, true, true);
-    if (exp) for (let k = 0; k < 8; k++) chipStageExp(ctx, tile + <usize>k * st, two ? 4 : 3, two ? 0 : acc);
-    else for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, two ? 1 : 0, two ? 0 : acc);
+    if (noisy) {
+      for (let k = 0; k < 8; k++) {
+        const slot = tile + <usize>k * st;
+        normals(slot + rOff, slot + zOff, sig, N >> 3);
+        if (pole) normals(slot + rOff, slot + pzOff, sigz, N >> 3);
+      }
+    }
+    chipDrives(ctx, tile, xb, true);
+    for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, s1, two ? 0 : acc);
     if (two) {
-      drives(ctx, tile, xb, 255, false, true);
-      if (exp) for (let k = 0; k < 8; k++) chipStageExp(ctx, tile + <usize>k * st, 5, acc);
-      else for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, 2, acc);
+      chipDrives(ctx, tile, xb, false);
+      for (let k = 0; k < 8; k++) chipStage(ctx, tile + <usize>k * st, s1 + 1, acc);
     }
   }
 }

@@ -147,3 +147,19 @@ describe('IR drop on a chip', () => {
     expect(new CircuitModel(chipE).w.W0b).not.toBe(new CircuitModel(chipE).w.W0f);
   });
 });
+
+describe('exact IR-drop cache', () => {
+  it('equal inputs return equal (copied) weights; changed conductances are solved afresh', () => {
+    const { gp, gm } = pairs(4, 6, 31);
+    const a = irDropWeights(gp, gm, 4, 6, 2, 'exact', 50e-6);
+    const b = irDropWeights(gp.slice(), gm.slice(), 4, 6, 2, 'exact', 50e-6);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    b[0] = 123;
+    expect(irDropWeights(gp, gm, 4, 6, 2, 'exact', 50e-6)[0]).toBe(a[0]);
+    const gp2 = gp.slice();
+    gp2[5] *= 1.5;
+    const c = irDropWeights(gp2, gm, 4, 6, 2, 'exact', 50e-6);
+    expect(c[5]).not.toBe(a[5]);
+    expect(irDropWeights(gp, gm, 4, 6, 3, 'exact', 50e-6)[0]).not.toBe(a[0]);
+  });
+});

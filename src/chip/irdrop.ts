@@ -221,5 +221,31 @@ function exact(gp: Float64Array, gm: Float64Array, ns: number, nd: number, r: nu
  * out [s * nd + d]: sensed line s, driven line d) and wire resistance r (ohm per segment > 0).
  */
 export function irDropWeights(gp: Float64Array, gm: Float64Array, ns: number, nd: number, r: number, model: 'first_order' | 'exact', gu: number): Float64Array {
-  return model === 'exact' ? exact(gp, gm, ns, nd, r, gu) : firstOrder(gp, gm, ns, nd, r, gu);
+  if (model !== 'exact') return firstOrder(gp, gm, ns, nd, r, gu);
+  // The exact solve takes seconds at paper size and every CircuitModel of a programmed chip
+  // asks for the same one: cache it by its inputs' contents (equal inputs give equal outputs).
+  const key = `${contentHash(gp)}:${contentHash(gm)}:${ns}:${nd}:${r}:${gu}`;
+  let w = exactCache.get(key);
+  if (!w) {
+    w = exact(gp, gm, ns, nd, r, gu);
+    exactCache.set(key, w);
+    if (exactCache.size > EXACT_CACHE_SIZE) exactCache.delete(exactCache.keys().next().value as string);
+  }
+  return w.slice();
+}
+
+/** Exact IR-drop solves kept (oldest dropped first): the four array directions of two chips. */
+const EXACT_CACHE_SIZE = 8;
+const exactCache = new Map<string, Float64Array>();
+
+/** Two 32-bit FNV-1a hashes of an array's bytes and its length (a collision needs both to agree). */
+export function contentHash(a: Float64Array): string {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < u.length; i++) {
+    h1 = Math.imul(h1 ^ u[i], 0x01000193);
+    h2 = Math.imul(h2 ^ u[i], 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  return `${a.length}.${(h1 >>> 0).toString(36)}.${(h2 >>> 0).toString(36)}`;
 }

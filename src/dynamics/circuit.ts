@@ -71,12 +71,13 @@ export class CircuitModel {
   /** noise.placement = "source" (see noiseAt). */
   readonly sourceNoise: boolean;
   /** Squared additive noise amplitude per state without the nudge element's. */
-  private readonly sig2: Float64Array;
+  readonly sig2: Float64Array;
   /** Per visible node: the nudge transconductor's noise intensity per unit |beta kappa| (source placement). */
   private readonly nudgeQ: Float64Array;
   /** Per hidden neuron: sensed-line noise amplitude before the multiplier (state units per sqrt(s)); used when the noise is multiplicative. */
-  private readonly sLine: Float64Array;
-  private readonly multiplicative: boolean;
+  readonly sLine: Float64Array;
+  /** Hidden nodes' sensed-line noise passes the multiplier (source placement, ideal amplifiers): sigma depends on the state. */
+  readonly multiplicative: boolean;
   private readonly derivPath: boolean;
   private readonly dtmp = new Float64Array(2);
   private readonly xd: Float64Array;
@@ -206,9 +207,15 @@ export class CircuitModel {
     return !this.multiplicative;
   }
 
-  /** True when the float32 wasm chip kernel implements every effect of this model (it implements none of the periphery). */
+  /**
+   * True when the float32 wasm chip kernel (assembly/relax.ts chipRun) implements every effect of
+   * this model. It does all of them: the separate rho' path and multiplier, line offsets,
+   * v_read_scale, e_n, both noise placements (multiplicative line noise included), the amplifier
+   * poles and the sinh device I-V; an effect added here without a kernel makes it false, and the
+   * wasm engine then runs the float64 path.
+   */
   get kernelSupported(): boolean {
-    return !(this.derivPath || this.lineOffset || this.wa || this.ivK !== 0 || this.readScale !== 1 || this.sourceNoise);
+    return true;
   }
 
   /**

@@ -510,7 +510,8 @@ export class WasmEngine implements RelaxEngine {
     const noisy = o.solver !== 'euler' && model.noisy;
     const stats: TransientStats = { samples: B, steps: n * B, evaluations: n * (heun ? 2 : 1) * B, time: o.duration, energyMean: 0, settleTimeMax: null, settleTimeMean: null };
     if (B === 0) return stats;
-    const L = wasmLayout(d, B, 0, this.threads);
+    // Amplifier poles keep z, its Heun start and its noise in the slot's DF (3 N), Gz in DG.
+    const L = wasmLayout(d, B, model.wa ? 3 : 0, this.threads);
     const buf = this.bufferFor(L, B);
     this.writeChipInputs(buf, L, model, s, ph, o, B, h);
     const job: Omit<WasmJob, 'worker'> = {
@@ -553,65 +554,67 @@ export class WasmEngine implements RelaxEngine {
     return stats;
   }
 
-  /** Chip weights (forward/backward paths), biases, per-unit vectors and generator seeds. */
+  /** Chip weights (forward/backward paths), biases (with the line offsets), per-unit vectors and generator seeds. */
   private writeChipInputs(buf: ArrayBuffer | SharedArrayBuffer, L: WasmLayout, model: CircuitModel, s: Float64Array, ph: Phase, o: TransientOptions, B: number, h: number): void {
     const d = model.d;
     const chip = model.chip;
+    // With source noise placement the nudge element's noise joins sigma per phase.
+    if (model.ph !== ph) model.setPhase(ph);
     const eq = { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0 };
     // The shared writer fills constants, sizes, weights (the chip's forward and backward paths), state, anchors and targets.
-    this.writeInputs(buf, L, chip.bias, d, s, { lambda: 0, betaKappa: ph.betaKappa, xt: ph.xt, xtarget: ph.xtarget, clampX: ph.clampX }, { method: 'paper', paper: { eps: 0, T: 0 }, equilibrium: eq }, B, model.w);
+    this.writeInputs(buf, L, chipBiases(model), d, s, { lambda: 0, betaKappa: ph.betaKappa, xt: ph.xt, xtarget: ph.xtarget, clampX: ph.clampX }, { method: 'paper', paper: { eps: 0, T: 0 }, equilibrium: eq }, B, model.w);
     const f = new Float32Array(buf);
     const i32 = new Int32Array(buf);
-    const { nx, n1, N } = L;
-    const dx = d.nx;
-    const d1 = d.n1;
-    const d2 = d.n2;
-    const gu = model.gUnit;
-    const vec = (name: (typeof CHIP_VECTORS)[number]) => {
+    const { N } = L;
+    const vec: ChipVec = (name) => {
       const at = L.chipv / 4 + CHIP_VECTORS.indexOf(name) * N;
       f.fill(0, at, at + N);
       i32[(L.ctx + CTX[name]) >> 2] = 4 * at;
       return at;
     };
-    // Padded state index of node n (x, then h1, then h2) and of hidden unit i (n1 then n2).
-    const sIdx = (n: number) => (n < dx ? n : n < dx + d1 ? nx + (n - dx) : nx + n1 + (n - dx - d1));
-    const hIdx = (i: number) => (i < d1 ? i : n1 + (i - d1));
+    const ix = chipIndex(L, d);
+    const gu = model.gUnit;
+    const s2 = model.readScale * model.readScale;
+    const rates = new Float64Array(model.nState);
+    model.linearRates(rates);
     const off = vec('OFF');
     const gain = vec('GAIN');
     const pr = vec('PR');
     // The activation element: the tanh kind's u0 joins each unit's offset.
     const sh = writeChipActivation(f, i32, L.ctx, chip.shape);
-    for (let i = 0; i < d1 + d2; i++) {
-      f[off + hIdx(i)] = chip.offset[i] + (sh ? sh.offset : 0);
-      f[gain + hIdx(i)] = chip.gain[i];
-      f[pr + hIdx(i)] = (i < d1 ? model.s0row[i] + model.s1col[i] : model.s1row[i - d1]) / gu;
+    for (let i = 0; i < d.n1 + d.n2; i++) {
+      f[off + ix.h(i)] = chip.offset[i] + (sh ? sh.offset : 0);
+      f[gain + ix.h(i)] = chip.gain[i];
+      f[pr + ix.h(i)] = ((i < d.n1 ? model.s0row[i] + model.s1col[i] : model.s1row[i - d.n1]) * s2) / gu;
     }
     const kl = vec('KL');
     const hr = vec('HR');
-    const sig = vec('SIG');
     const pl = vec('PL');
-    const sqh = Math.sqrt(h);
-    const noisy = o.solver !== 'euler';
-    for (let n = 0; n < dx + d1 + d2; n++) {
-      const q = sIdx(n);
+    for (let n = 0; n < model.N; n++) {
+      const q = ix.s(n);
       f[kl + q] = chip.GL[n] / gu;
       f[pl + q] = chip.GL[n] / gu;
       f[hr + q] = (h * gu) / chip.C[n];
-      f[sig + q] = noisy && !(ph.clampX && n < dx) ? model.sigma[n] * sqh : 0;
     }
-    if (isExponential(o.solver)) this.writeExpVectors(f, vec, sIdx, sig, model, ph, h);
+    if (isExponential(o.solver)) writeExpVectors(f, vec, ix, model, rates, h);
     const ks = vec('KS');
     const knb = vec('KNB');
     const ps = vec('PS');
     const px = vec('PX');
     const pn = vec('PN');
-    for (let j = 0; j < dx; j++) {
+    for (let j = 0; j < d.nx; j++) {
       f[ks + j] = chip.gSpring[j] / gu;
       f[knb + j] = ph.betaKappa * chip.nudgeGain[j];
       f[ps + j] = chip.gSpring[j] / gu;
-      f[px + j] = model.s0col[j] / gu;
+      f[px + j] = (model.s0col[j] * s2) / gu;
       f[pn + j] = Math.abs(ph.betaKappa) * chip.nudgeGain[j];
     }
+    const flags = writeNoiseVectors(f, vec, ix, model, ph, o, rates, h) | writePeripheryVectors(f, vec, ix, model, h);
+    // The sinh device I-V: every driven line's input u enters the products as sinh(k u) / k.
+    const k = model.ivK;
+    f.fill(k, (L.ctx + CTX.V_IVK) / 4, (L.ctx + CTX.V_IVK) / 4 + 4);
+    f.fill(k === 0 ? 0 : 1 / (2 * k), (L.ctx + CTX.V_IVH) / 4, (L.ctx + CTX.V_IVH) / 4 + 4);
+    i32[(L.ctx + CTX.CHIPF) >> 2] = flags | (k !== 0 ? 16 : 0);
     // One 4-lane xoshiro128** state per sample, from the sample's named stream.
     const u = new Uint32Array(buf, L.rngb, 16 * L.Bpad);
     u.fill(0);
@@ -622,35 +625,119 @@ export class WasmEngine implements RelaxEngine {
     }
   }
 
-  /**
-   * Exponential schemes (solvers/sde.ts exp_euler / exp_heun): per unit e^{-a h}, phi1 G_unit / C,
-   * phi2 G_unit / C from the phase's linear rates a (model.linearRates: 0 on a clamped x, whose
-   * force the kernel zeroes), and SIG rescaled to the exact OU noise std sigma sqrt(h expVar(a h)).
-   */
-  private writeExpVectors(f: Float32Array, vec: (name: (typeof CHIP_VECTORS)[number]) => number, sIdx: (n: number) => number, sig: number, model: CircuitModel, ph: Phase, h: number): void {
-    const rates = new Float64Array(model.nState);
-    if (model.ph !== ph) model.setPhase(ph);
-    model.linearRates(rates);
-    const ea = vec('EA');
-    const p1 = vec('P1');
-    const p2 = vec('P2');
-    for (let n = 0; n < model.N; n++) {
-      const q = sIdx(n);
-      const x = rates[n] * h;
-      const k = (h * model.gUnit) / model.chip.C[n];
-      f[ea + q] = Math.exp(-x);
-      f[p1 + q] = expQ1(x) * k;
-      f[p2 + q] = expQ2(x) * k;
-      f[sig + q] *= Math.sqrt(expVar(x));
-    }
-  }
-
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
     await this.f64Engine?.close();
     this.f64Engine = null;
   }
+}
+
+/** Zeroes chip vector `name` (CHIP_VECTORS), points the context at it and returns its float index. */
+type ChipVec = (name: (typeof CHIP_VECTORS)[number]) => number;
+
+/** Padded kernel index of node n (x, then h1, then h2) and of hidden unit i (n1 then n2). */
+interface ChipIndex {
+  s(n: number): number;
+  h(i: number): number;
+}
+
+function chipIndex(L: WasmLayout, d: Dims): ChipIndex {
+  return {
+    s: (n) => (n < d.nx ? n : n < d.nx + d.n1 ? L.nx + (n - d.nx) : L.nx + L.n1 + (n - d.nx - d.n1)),
+    h: (i) => (i < d.n1 ? i : L.n1 + (i - d.n1)),
+  };
+}
+
+/** The chip's biases plus its constant line currents (CircuitModel.lineOffset): both add to the drives. */
+function chipBiases(model: CircuitModel): Params {
+  const b = model.chip.bias;
+  const lo = model.lineOffset;
+  if (!lo) return b;
+  const { nx, n1 } = model.d;
+  return { ...b, bx: b.bx.map((v, j) => v + lo[j]), b0: b.b0.map((v, i) => v + lo[nx + i]), b1: b.b1.map((v, k) => v + lo[nx + n1 + k]) };
+}
+
+/**
+ * Exponential schemes (solvers/sde.ts exp_euler / exp_heun): per node e^{-a h}, phi1 G_unit / C and
+ * phi2 G_unit / C from the phase's linear rates a (model.linearRates: 0 on a clamped x, whose
+ * force the kernel zeroes).
+ */
+function writeExpVectors(f: Float32Array, vec: ChipVec, ix: ChipIndex, model: CircuitModel, rates: Float64Array, h: number): void {
+  const ea = vec('EA');
+  const p1 = vec('P1');
+  const p2 = vec('P2');
+  for (let n = 0; n < model.N; n++) {
+    const q = ix.s(n);
+    const x = rates[n] * h;
+    const k = (h * model.gUnit) / model.chip.C[n];
+    f[ea + q] = Math.exp(-x);
+    f[p1 + q] = expQ1(x) * k;
+    f[p2 + q] = expQ2(x) * k;
+  }
+}
+
+/**
+ * One step's noise std per state (0 with the noise off and on a clamped x): sigma sqrt(h), or with
+ * the exponential schemes the exact OU std sigma sqrt(h expVar(a h)). Multiplicative line noise
+ * (model.multiplicative): a hidden node gets raw normals (SIG = 1), scaled in the kernel to
+ * sqrt(SQ + (D SLN)^2). Returns the CHIPF bit it needs (4) or 0.
+ */
+function writeNoiseVectors(f: Float32Array, vec: ChipVec, ix: ChipIndex, model: CircuitModel, ph: Phase, o: TransientOptions, rates: Float64Array, h: number): number {
+  const sig = vec('SIG');
+  const sq = vec('SQ');
+  const sln = vec('SLN');
+  const sigz = vec('SIGZ');
+  if (o.solver === 'euler') return 0;
+  const exp = isExponential(o.solver);
+  const nf = (n: number) => Math.sqrt(h * (exp ? expVar(rates[n] * h) : 1));
+  const { nx } = model.d;
+  const N = model.N;
+  for (let n = 0; n < N; n++) {
+    if (ph.clampX && n < nx) continue;
+    if (model.multiplicative && n >= nx) {
+      const k = nf(n);
+      f[sig + ix.s(n)] = 1;
+      f[sq + ix.h(n - nx)] = model.sig2[n] * k * k;
+      f[sln + ix.h(n - nx)] = model.sLine[n - nx] * k;
+    } else f[sig + ix.s(n)] = model.sigma[n] * nf(n);
+  }
+  if (model.wa) for (let n = 0; n < N; n++) f[sigz + ix.s(n)] = model.sigma[N + n] * nf(N + n);
+  return model.multiplicative ? 4 : 0;
+}
+
+/**
+ * The periphery's vectors: rho' path (DM = rho' gain x multiplier gain, DOFF) and the amplifier
+ * poles (WZ = w_a h, EAZ, P1Z = phi1 w_a, P2Z = phi2 w_a). Returns the CHIPF bits (1, 2, 8) they need.
+ */
+function writePeripheryVectors(f: Float32Array, vec: ChipVec, ix: ChipIndex, model: CircuitModel, h: number): number {
+  const { derivGain, derivOffset, multGain } = model.per;
+  const dm = vec('DM');
+  const doff = vec('DOFF');
+  const wz = vec('WZ');
+  const eaz = vec('EAZ');
+  const p1z = vec('P1Z');
+  const p2z = vec('P2Z');
+  const nh = model.d.n1 + model.d.n2;
+  let flags = 0;
+  if (derivGain || multGain) {
+    flags |= 1;
+    for (let i = 0; i < nh; i++) f[dm + ix.h(i)] = (derivGain?.[i] ?? 1) * (multGain?.[i] ?? 1);
+  }
+  if (derivOffset) {
+    flags |= 2;
+    for (let i = 0; i < nh; i++) f[doff + ix.h(i)] = derivOffset[i];
+  }
+  if (!model.wa) return flags;
+  for (let n = 0; n < model.N; n++) {
+    const q = ix.s(n);
+    const x = model.wa[n] * h;
+    f[wz + q] = x;
+    f[eaz + q] = Math.exp(-x);
+    f[p1z + q] = expQ1(x) * x;
+    f[p2z + q] = expQ2(x) * x;
+  }
+  return flags | 8;
 }
 
 /**

@@ -17,7 +17,7 @@ export const CTX: Readonly<Record<Entry | 'SIZE', number>> = {
 };
 
 /** Per-unit vectors of a chip transient, each N floats at chipv + 4 N k (CTX pointer of the same name). */
-export const CHIP_VECTORS = ['OFF', 'GAIN', 'KL', 'KS', 'KNB', 'HR', 'SIG', 'PL', 'PS', 'PX', 'PN', 'PR', 'EA', 'P1', 'P2'] as const;
+export const CHIP_VECTORS = ['OFF', 'GAIN', 'KL', 'KS', 'KNB', 'HR', 'SIG', 'PL', 'PS', 'PX', 'PN', 'PR', 'EA', 'P1', 'P2', 'DM', 'DOFF', 'SQ', 'SLN', 'WZ', 'EAZ', 'P1Z', 'P2Z', 'SIGZ'] as const;
 
 /** The first 64 KiB stay free for the module's own (currently empty) static data. */
 const BASE = 65536;
