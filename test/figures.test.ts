@@ -138,6 +138,7 @@ describe('chart formatting shared by the PNGs and index.html', () => {
     const log = tickFormat('J', true);
     expect([1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 1e-8].map(log)).toEqual(['1 nJ', '2 nJ', '', '5 nJ', '', '10 nJ']);
     expect(tickFormat('s', false)(3.0000000000000004e-8)).toBe('30 ns');
+    expect(tickFormat('J', false)(1.1e-23, 2, [{ value: -2e-8 }, { value: -1e-8 }, { value: 1.1e-23 }])).toBe('0');
   });
 
   it('puts quantities spanning more than a decade on a log axis', () => {

@@ -57,9 +57,12 @@ export function axisUnit(label: string): string {
 }
 
 /** Tick labels: SI-prefixed; on log axes only 1, 2 and 5 times a power of ten (chart.js labels every minor tick). */
-export function tickFormat(unit: string, log: boolean): (v: number | string) => string {
-  return (v) => {
+export function tickFormat(unit: string, log: boolean): (v: number | string, i?: number, ticks?: { value: number }[]) => string {
+  return (v, _i?: number, ticks?: { value: number }[]) => {
     if (typeof v !== 'number') return String(v);
+    // A linear axis crossing zero can put a rounding residue (1e-23 J) where 0 belongs.
+    const step = ticks && ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : 0;
+    if (!log && step > 0 && Math.abs(v) < 1e-9 * step) return '0';
     if (!log) return siTick(Number(v.toPrecision(12)), unit);
     if (v <= 0) return '';
     const p = 10 ** Math.floor(Math.log10(v) + 1e-9);

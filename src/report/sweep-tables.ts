@@ -88,6 +88,19 @@ function classBalance(rows: SweepResult[], fields: string[], axes: Map<string, A
   return `## Class balance\n\nShare of samples the evaluator assigns to each digit (argmax), mean over chips; the data have 0.100 of each.\n\n${head}\n${lines.join('\n')}\n\n`;
 }
 
+/** Mean [95% t interval] of q(row in `b`) - q(row in `a`) over the chips that have both; '*' marks an interval that excludes 0. */
+function pairedCell(gr: SweepResult[], inA: (r: SweepResult) => boolean, inB: (r: SweepResult) => boolean, q: Quantity, self: boolean): string {
+  if (self) return '-';
+  const at = (f: (r: SweepResult) => boolean) => new Map(gr.filter(f).map((r) => [r.chip_seed, q.get(r) as number]));
+  const A = at(inA);
+  const d = [...at(inB)].filter(([c]) => A.has(c)).map(([c, v]) => v - (A.get(c) as number));
+  if (d.length === 0) return '-';
+  const iv = meanInterval(d);
+  const dig = q.key.startsWith('grad') ? 3 : 2;
+  if (iv.lo === null || iv.hi === null) return `${iv.mean.toFixed(dig)} (n = 1)`;
+  return `${iv.mean.toFixed(dig)} [${iv.lo.toFixed(dig)}, ${iv.hi.toFixed(dig)}]${iv.lo > 0 || iv.hi < 0 ? ' *' : ''}`;
+}
+
 /**
  * Headline numbers at a glance: per action and headline quantity, mean +- std over chips in a
  * table with the first swept field down and the second across (one table per value of any
@@ -120,12 +133,14 @@ function summaryTables(rows: SweepResult[], spec: SweepSpec, fields: string[], a
         const title = `${action}: ${q.label}${g ? `, ${g}` : ''}`;
         // An ablation's linked cases are named by what they change, not by their first field.
         const name = (f: string) => ((axes.get(f) as Axis).categories && f.includes('+') ? 'case' : f.split('+')[0]);
-        const head = `| ${name(f0)}${f1 ? ` \\ ${name(f1)}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean [95% interval] over chips')).join(' | ')} |`;
-        const lines = rowVals.map((a) => `| ${shown(f0, a)} | ${colVals.map((b) => cell(a, b)).join(' | ')} |`);
-        out.push(`**${title}**\n\n${head}\n|${'---|'.repeat(colVals.length + 1)}\n${lines.join('\n')}\n`);
+        // One swept field: also the difference from the first row, paired by chip (chips share their mismatch across rows, so this is far tighter).
+        const paired = f1 === undefined ? (a: unknown) => pairedCell(gr, (r) => id(r.overrides[f0]) === id(rowVals[0]), (r) => id(r.overrides[f0]) === id(a), q, a === rowVals[0]) : null;
+        const head = `| ${name(f0)}${f1 ? ` \\ ${name(f1)}` : ''} | ${colVals.map((c) => (f1 ? shown(f1, c) : 'mean [95% interval] over chips')).join(' | ')} |${paired ? ` minus ${shown(f0, rowVals[0])}, paired by chip |` : ''}`;
+        const lines = rowVals.map((a) => `| ${shown(f0, a)} | ${colVals.map((b) => cell(a, b)).join(' | ')} |${paired ? ` ${paired(a)} |` : ''}`);
+        out.push(`**${title}**\n\n${head}\n|${'---|'.repeat(colVals.length + 1 + (paired ? 1 : 0))}\n${lines.join('\n')}\n`);
       }
     }
   }
-  const note = `Each cell: the mean over chips with its 95% Student-t interval (n = ${spec.chip_seeds.length} chips unless stated); two cells differ only where their intervals say so (see docs/model.md, "Intervals").`;
+  const note = `Each cell: the mean over chips with its 95% Student-t interval (n = ${spec.chip_seeds.length} chips unless stated). With one swept field the last column is the difference from the first row paired by chip (the same chip's mismatch in both), with its 95% interval; * marks a difference whose interval excludes zero, the only kind called a difference (see docs/model.md, "Intervals").`;
   return out.length ? `## Summary (mean and 95% interval over chips)\n\n${note}\n\n${out.join('\n')}\n` : '';
 }
