@@ -136,7 +136,7 @@ describe('chart formatting shared by the PNGs and index.html', () => {
     expect(axisUnit('t1 (generation horizon, flow time)')).toBe('');
     expect(axisUnit('transient.t_free (s), with measure.window linked')).toBe('s');
     const log = tickFormat('J', true);
-    expect([1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 1e-8].map(log)).toEqual(['1 nJ', '2 nJ', '', '5 nJ', '', '10 nJ']);
+    expect([1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 1e-8].map((v) => log(v))).toEqual(['1 nJ', '2 nJ', '', '5 nJ', '', '10 nJ']);
     expect(tickFormat('s', false)(3.0000000000000004e-8)).toBe('30 ns');
     expect(tickFormat('J', false)(1.1e-23, 2, [{ value: -2e-8 }, { value: -1e-8 }, { value: 1.1e-23 }])).toBe('0');
   });
