@@ -12,7 +12,7 @@
  * includes, with the per-point totals.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { dimsOfCircuit } from '../build/build.js';
 import { type CircuitSpec, tauOf } from '../circuit/spec.js';
 import type { GeneratedResult, SampledResult, SweepResult, SweepSpec } from '../experiments/sweep/index.js';
@@ -23,6 +23,7 @@ import { spansDecade } from './chart-config.js';
 import { axisOf } from './sweep-axes.js';
 import { type ReportCtx, writeChart } from './sweep-charts.js';
 import { stats } from './sweep-data.js';
+import { packagePath } from '../util/paths.js';
 
 /** How a point's resistive energy entered its cost: measured on the chip, not recorded by the sweep that ran it, or not simulated (ideal network). */
 export type ResistiveStatus = 'measured' | 'not recorded' | 'not simulated';
@@ -219,7 +220,7 @@ function totalsTable(groups: [string, PointCost[]][], which: 'step' | 'sample', 
 }
 
 /** README section: which terms each energy number of the report includes, and the per-point totals by term group. */
-export function costReadme(costs: PointCost[], name: (r: SweepResult) => string, spec: SweepSpec): string {
+export function costReadme(costs: PointCost[], name: (r: SweepResult) => string, spec: SweepSpec, outDir = packagePath('reports', spec.name)): string {
   if (costs.length === 0) return '';
   const groups = groupByName(costs, name);
   const ideal = costs.every((p) => p.resistive.sample === 'not simulated');
@@ -232,7 +233,7 @@ export function costReadme(costs: PointCost[], name: (r: SweepResult) => string,
   ].filter(Boolean);
   const parts = [
     '## Energy: which terms each number includes\n',
-    'Cost model: [docs/energy.md](../../docs/energy.md) (`src/metrics/cost.ts`). The resistive term is the G V^2 dissipation the simulation measured; the others are counts (conversions, device writes, FLOPs, analogue time) of each point times the per-event figures of its circuit (`cost` section, `amplifier.static_power`), computed by `gradep report` from `results.jsonl` and the circuit, without rerunning the sweep. Converters: ADC and DAC; static power: amplifiers, activation and multiplier elements, bias sources; digital: the digital work at the 45 nm figures of Horowitz (ISSCC 2014).\n',
+    'Cost model: [docs/energy.md](' + relative(outDir, packagePath('docs', 'energy.md')).split(sep).join('/') + ') (`src/metrics/cost.ts`). The resistive term is the G V^2 dissipation the simulation measured; the others are counts (conversions, device writes, FLOPs, analogue time) of each point times the per-event figures of its circuit (`cost` section, `amplifier.static_power`), computed by `gradep report` from `results.jsonl` and the circuit, without rerunning the sweep. Converters: ADC and DAC; static power: amplifiers, activation and multiplier elements, bias sources; digital: the digital work at the 45 nm figures of Horowitz (ISSCC 2014).\n',
     `| number | resistive | converters | static power | programming | digital |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
   ];
   if (costs.some((p) => p.row.action === 'generate')) parts.push('"generate" points ran on the ideal network: their analogue time is the relaxation time per sample (relaxation_tau) times tau = C/G_L of the base circuit, their converters are those of that circuit (an ideal 0-bit converter costs nothing).\n');

@@ -44,7 +44,7 @@ export function writeSweepReport(dir: string, outDir: string): { files: string[]
   const table = pointsTable(rows, fields);
   const failedNote = failed.length ? `Failed points, not drawn: ${failed.join('; ')}.\n\n` : '';
   const reference = (ref.refs ? `Reference at the same sample count: ${ref.refs}.\n\n` : '') + failedNote;
-  writeReadme(ctx, table, reference, costReadme(costs, name, spec));
+  writeReadme(ctx, table, reference, costReadme(costs, name, spec, outDir));
   writeFileAtomic(join(outDir, 'index.html'), html(spec, ctx.charts, [...ctx.kept, ...grids], table, reference.trim(), ctx.kept.length));
   ctx.files.push(join(outDir, 'README.md'), join(outDir, 'index.html'));
   // The raw results travel with the report, so figures can be redrawn without the sweep directory.
