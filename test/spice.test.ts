@@ -45,6 +45,7 @@ function setup(c: CircuitSpec, chipSeed = 1) {
 }
 
 const PERIPHERY = {
+  layers: { hidden1: 4, hidden2: 3 },
   amplifier: { vos_dtod: 0.002, gbw: 2e8, gbw_dtod: 0.2 },
   activation: { deriv_gain_dtod: 0.2, deriv_offset_dtod: 0.3, mult_gain_dtod: 0.2, mult_offset_dtod: 0.2 },
   synapse: { v_read_scale: 0.5, iv_v0: 0.25 },
@@ -61,7 +62,7 @@ const CASES: [string, Record<string, Record<string, number | string>>][] = [
   ['two arrays (synapse.topology two_arrays, 20 % spread)', { synapse: { topology: 'two_arrays', g_dtod: 0.2 } }],
   ['line resistance (r_wire 300 ohm, exact IR-drop model)', { synapse: { r_wire: 300, ir_model: 'exact', g_dtod: 0.2 } }],
   ['conductance drift', { program: { drift_nu: 0.1, read_time: 1000 } }],
-  // Issue 12's periphery, every deterministic effect at once (one pole node per sensed line, sinh devices as B sources).
+  // Issue 12's periphery, every deterministic effect at once (one pole node per sensed line, sinh devices as B sources), on 64-4-3 to halve the B-source devices.
   ['periphery (amplifier V_os 2 mV and GBW 200 MHz with 20 % spread, rho\' generator and multiplier spreads, v_read_scale 0.5, sinh I-V V0 0.25 V)', PERIPHERY],
 ];
 /** The same effects one at a time, for docs/spice.md's table (GRADEP_SPICE_PERIPHERY=1; ~8 s more). */
@@ -69,6 +70,7 @@ const ALONE: [string, Record<string, Record<string, number | string>>][] = [
   ['amplifier V_os 2 mV', { amplifier: { vos_dtod: 0.002 } }],
   ['amplifier GBW 200 MHz, 20 % spread', { amplifier: { gbw: 2e8, gbw_dtod: 0.2 } }],
   ["rho' generator gain 20 % and offset 0.3 u, multiplier gain 20 % and offset 0.2", { activation: PERIPHERY.activation }],
+  ['all of them at once on 64-6-5', { ...PERIPHERY, layers: {} }],
   ['v_read_scale 0.5', { synapse: { v_read_scale: 0.5 } }],
   ['sinh I-V, V0 0.25 V at v_read_scale 0.5', { synapse: { v_read_scale: 0.5, iv_v0: 0.25 } }],
 ];

@@ -10,6 +10,13 @@
  * and a sense amplifier injects (I+ - I-) into the visible node, or rho_i'(u) (I+ - I-) into
  * the hidden one. Forward (W_f) and backward (W_b) read paths are separate resistor copies, so
  * a non-reciprocal chip is exact. Each element kind is one function, so new physics adds one.
+ *
+ * Periphery (issue 12, src/chip/periphery.ts): drive lines at s V_unit u and amplifiers of gain
+ * 1/s (synapse.v_read_scale s); the amplifier offset V_os G_line as a line current source; the rho'
+ * generator and multiplier spreads as the hidden injector's gain, offset and input offset; a
+ * finite amplifier GBW as one pole node z per sensed line (z' = w_a (a - z), CircuitModel's aux
+ * state); the sinh I-V as B-source devices; with --noise the lumped (e_n included) or
+ * source-placed noise currents. Not written: r_wire with nonreciprocity or iv_v0 (refused).
  */
 import type { Phase } from '../circuit/phase.js';
 import type { TanhShape } from '../circuit/activation-shape.js';
