@@ -16,7 +16,9 @@
  * generator and multiplier spreads as the hidden injector's gain, offset and input offset; a
  * finite amplifier GBW as one pole node z per sensed line (z' = w_a (a - z), CircuitModel's aux
  * state); the sinh I-V as B-source devices; with --noise the lumped (e_n included) or
- * source-placed noise currents. Not written: r_wire with nonreciprocity or iv_v0 (refused).
+ * source-placed noise currents. Not written: r_wire with nonreciprocity (refused: the model
+ * scales IR-dropped backward weights, not devices). With r_wire and iv_v0 the wired devices are
+ * sinh B sources: the physical network, which the model only approximates (O(r_wire)).
  */
 import type { Phase } from '../circuit/phase.js';
 import type { TanhShape } from '../circuit/activation-shape.js';
@@ -273,7 +275,7 @@ function crossbarPath(p: ArrayPath, k: number, v0: number): string[] {
  * amplifier past the last driven line; every cell adds a segment r to both of its lines. Every
  * sensed current goes into the amplifier's p line. `sensedIsRow`: rows index the sensed lines.
  */
-function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean): string[] {
+function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean, v0: number): string[] {
   const [ns, nd] = sensedIsRow ? [p.rows, p.cols] : [p.cols, p.rows];
   const at = (sn: number, dn: number) => (sensedIsRow ? [sn, dn] : [dn, sn]);
   const L = p.label;
@@ -291,7 +293,9 @@ function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean): st
       const [ri, ci] = at(sn, q >> 1);
       const idx = ri * p.cols + ci;
       const g = (q & 1 ? p.Gm[idx] * p.mm[idx] : p.Gp[idx] * p.mp[idx]) * k;
-      if (g > 0) out.push(`R${L}g_${q}_${sn} ${L}a${q}_${sn} ${L}b${q}_${sn} ${num(1 / g)}`);
+      const [na, nb] = [`${L}a${q}_${sn}`, `${L}b${q}_${sn}`];
+      if (g > 0 && v0 > 0) out.push(`B${L}g_${q}_${sn} ${na} ${nb} I = ${num(g * v0)}*sinh(v(${na},${nb})/${num(v0)})`);
+      else if (g > 0) out.push(`R${L}g_${q}_${sn} ${na} ${nb} ${num(1 / g)}`);
       out.push(`R${L}b_${q}_${sn} ${L}b${q}_${sn} ${q === 2 * nd - 1 ? `${p.sense(i, j)}p` : `${L}b${q + 1}_${sn}`} ${num(r)}`);
     }
   }
@@ -313,10 +317,10 @@ function crossbarElements(m: CircuitModel): string[] {
   const v0 = c.spec.synapse.iv_v0 ?? 0;
   if (r > 0) {
     return [
-      ...wiredPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k, r, true),
-      ...wiredPath({ ...b0, label: 'W0b', back: null, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k, r, false),
-      ...wiredPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k, r, true),
-      ...wiredPath({ ...b1, label: 'W1b', back: null, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k, r, false),
+      ...wiredPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k, r, true, v0),
+      ...wiredPath({ ...b0, label: 'W0b', back: null, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k, r, false, v0),
+      ...wiredPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k, r, true, v0),
+      ...wiredPath({ ...b1, label: 'W1b', back: null, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k, r, false, v0),
     ];
   }
   return [
@@ -393,8 +397,8 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
   if (o.start.length !== m.N) throw new GradepError(`netlist: start state has ${o.start.length} values, allowed exactly ${m.N}`);
   if (o.noise && !m.noisy) throw new GradepError('netlist: --noise needs noise.temperature > 0 in the circuit');
   const sp = m.chip.spec;
-  if (!m.kernelSupported || (sp.synapse.r_wire > 0 && (sp.synapse.nonreciprocity > 0 || (sp.synapse.iv_v0 ?? 0) > 0))) {
-    throw new GradepError('netlist: not yet written for synapse.r_wire together with synapse.nonreciprocity or synapse.iv_v0: set r_wire to 0 or those to their ideal values');
+  if (!m.kernelSupported || (sp.synapse.r_wire > 0 && sp.synapse.nonreciprocity > 0)) {
+    throw new GradepError('netlist: not yet written for synapse.r_wire together with synapse.nonreciprocity (the model scales the IR-dropped backward weights, not devices): set one of them to 0');
   }
   m.setPhase(ph);
   const names = stateNodeNames(m);
