@@ -41,7 +41,7 @@ export interface NetlistOptions {
   trtol?: number;
   /** ngspice relative tolerance (default 1e-6). */
   reltol?: number;
-  /** Noise sample interval (s) of trnoise; default a twentieth of the fastest node time constant. */
+  /** Noise sample interval (s) of trnoise; default a twentieth of the fastest time constant (nodes and amplifier poles). */
   noiseStep?: number;
   /** Title line and header comments (circuit name, seeds, phase...). */
   title?: string;
@@ -331,9 +331,9 @@ function crossbarElements(m: CircuitModel): string[] {
   ];
 }
 
-/** Fastest node time constant (s): C_n over everything attached to the node, nudge included. */
+/** Fastest time constant (s): C_n over everything attached to the node, nudge included, and the amplifier poles 1 / w_a. */
 export function fastestTau(m: CircuitModel, ph: Phase): number {
-  let t = Infinity;
+  let t = m.wa ? 1 / Math.max(...m.wa) : Infinity;
   for (let n = 0; n < m.N; n++) {
     const s = n < m.d.nx ? m.chip.gSpring[n] + Math.abs(ph.betaKappa) * m.gUnit * m.chip.nudgeGain[n] : 0;
     t = Math.min(t, m.chip.C[n] / (m.chip.GL[n] + m.gSyn[n] + s));
