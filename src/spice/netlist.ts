@@ -10,6 +10,15 @@
  * and a sense amplifier injects (I+ - I-) into the visible node, or rho_i'(u) (I+ - I-) into
  * the hidden one. Forward (W_f) and backward (W_b) read paths are separate resistor copies, so
  * a non-reciprocal chip is exact. Each element kind is one function, so new physics adds one.
+ *
+ * Periphery (issue 12, src/chip/periphery.ts): drive lines at s V_unit u and amplifiers of gain
+ * 1/s (synapse.v_read_scale s); the amplifier offset V_os G_line as a line current source; the rho'
+ * generator and multiplier spreads as the hidden injector's gain, offset and input offset; a
+ * finite amplifier GBW as one pole node z per sensed line (z' = w_a (a - z), CircuitModel's aux
+ * state); the sinh I-V as B-source devices; with --noise the lumped (e_n included) or
+ * source-placed noise currents. Not written: r_wire with nonreciprocity (refused: the model
+ * scales IR-dropped backward weights, not devices). With r_wire and iv_v0 the wired devices are
+ * sinh B sources: the physical network, which the model only approximates (O(r_wire)).
  */
 import type { Phase } from '../circuit/phase.js';
 import type { TanhShape } from '../circuit/activation-shape.js';
@@ -32,7 +41,7 @@ export interface NetlistOptions {
   trtol?: number;
   /** ngspice relative tolerance (default 1e-6). */
   reltol?: number;
-  /** Noise sample interval (s) of trnoise; default a twentieth of the fastest node time constant. */
+  /** Noise sample interval (s) of trnoise; default a twentieth of the fastest time constant (nodes and amplifier poles). */
   noiseStep?: number;
   /** Title line and header comments (circuit name, seeds, phase...). */
   title?: string;
@@ -88,30 +97,51 @@ function subcircuits(): string[] {
     'VDAC tgt 0 DC {v}',
     'GN n 0 n tgt {g}',
     '.ends nudge',
-    '* Visible driver: ideal buffer putting the node voltage on its crossbar drive line.',
-    '.subckt buffer n d',
-    'EB d 0 n 0 1',
+    '* Visible driver: ideal buffer putting s V(x) on its crossbar drive line (s = synapse.v_read_scale).',
+    '.subckt buffer n d params: s=1',
+    'EB d 0 n 0 {s}',
     '.ends buffer',
-    '* Activation element: drive line at V_unit gain rho(u - offset), u = V(h)/V_unit.',
-    '.subckt activation h d params: vu=0.1 gain=1 off=0',
-    'BA d 0 V = {vu*gain}*rho(v(h)/{vu}-{off})',
+    '* Activation element: drive line at s V_unit gain rho(u - offset), u = V(h)/V_unit.',
+    '.subckt activation h d params: vu=0.1 s=1 gain=1 off=0',
+    'BA d 0 V = {s*vu*gain}*rho(v(h)/{vu}-{off})',
     '.ends activation',
-    '* Visible sense amplifier: lines sp, sm held at 0 V; injects I(sp) - I(sm) into the node.',
-    '* The bias bx is a programmed current source on the sp line.',
-    '.subckt sense_visible n sp sm params: ib=0',
+    '* Visible sense amplifier: lines sp, sm held at 0 V; injects (I(sp) - I(sm)) / s into the node.',
+    '* ib: programmed bias current s G_unit V_unit bx plus the amplifier offset current V_os G_line, on the sp line.',
+    '.subckt sense_visible n sp sm params: s=1 ib=0',
     'VP sp 0 DC 0',
     'VM sm 0 DC 0',
     'IB 0 sp DC {ib}',
-    'FP 0 n VP 1',
-    'FM n 0 VM 1',
+    'FP 0 n VP {1/s}',
+    'FM n 0 VM {1/s}',
     '.ends sense_visible',
-    '* Hidden sense amplifier: injects gain rho\'(u - offset) (I(sp) - I(sm)) into the node.',
-    '.subckt sense_hidden h sp sm params: vu=0.1 gain=1 off=0 ib=0',
+    '* Hidden sense amplifier and multiplier: injects gm rho\'(u - off) ((I(sp) - I(sm)) / s + io) into the node;',
+    '* gm = gain x rho\' generator gain x multiplier gain, off includes the rho\' generator offset, io the multiplier input offset (A).',
+    '.subckt sense_hidden h sp sm params: vu=0.1 s=1 gm=1 off=0 io=0 ib=0',
     'VP sp 0 DC 0',
     'VM sm 0 DC 0',
     'IB 0 sp DC {ib}',
-    'BI 0 h I = {gain}*drho(v(h)/{vu}-{off})*(i(VP)-i(VM))',
+    'BI 0 h I = {gm}*drho(v(h)/{vu}-{off})*((i(VP)-i(VM))/{s}+{io})',
     '.ends sense_hidden',
+    '* Amplifier pole (finite amplifier.gbw): node z with C_z and 1/g_z, time constant C_z / g_z = 1 / w_a, fed g_z / G_unit',
+    '* times the amplifier input ((I(sp) - I(sm)) / s + io), so V(z) = V_unit z with z\' = w_a (a - z) (CircuitModel aux state).',
+    '.subckt pole z sp sm params: s=1 gz=1e-5 c=1e-13 gu=1e-5 io=0 ib=0',
+    'VP sp 0 DC 0',
+    'VM sm 0 DC 0',
+    'IB 0 sp DC {ib}',
+    'FP 0 z VP {gz/(gu*s)}',
+    'FM z 0 VM {gz/(gu*s)}',
+    'IO 0 z DC {gz*io/gu}',
+    'CZ z 0 {c}',
+    'RZ z 0 {1/gz}',
+    '.ends pole',
+    '* Visible node fed by its pole: current G_unit V(z) into the node.',
+    '.subckt pole_visible n z params: gu=1e-5',
+    'GZ 0 n z 0 {gu}',
+    '.ends pole_visible',
+    '* Hidden node fed by its pole through the multiplier: gm rho\'(u - off) G_unit V(z) into the node.',
+    '.subckt pole_hidden h z params: vu=0.1 gm=1 off=0 gu=1e-5',
+    'BI 0 h I = {gm*gu}*drho(v(h)/{vu}-{off})*v(z)',
+    '.ends pole_hidden',
   ];
 }
 
@@ -146,30 +176,58 @@ function nudgeElements(m: CircuitModel, ph: Phase, b: number): string[] {
   return out;
 }
 
-/** Drive lines: buffers for the visible nodes, activation elements for the hidden ones. */
+/** Drive lines: buffers for the visible nodes, activation elements for the hidden ones (both at s V_unit u, s = v_read_scale). */
 function driverElements(m: CircuitModel): string[] {
   const { nx, n1, n2 } = m.d;
   const { gain, offset } = m.chip;
-  const out = ['', '* ---- Drive lines: dx_j = V(x_j); d1_i, d2_k = V_unit gain rho(u - offset) ----'];
-  for (let j = 0; j < nx; j++) out.push(`XB_x${j} x${j} dx${j} buffer`);
+  const s = num(m.readScale);
+  const out = ['', '* ---- Drive lines: dx_j = s V(x_j); d1_i, d2_k = s V_unit gain rho(u - offset) ----'];
+  for (let j = 0; j < nx; j++) out.push(`XB_x${j} x${j} dx${j} buffer s=${s}`);
   for (let i = 0; i < n1 + n2; i++) {
     const [l, k] = i < n1 ? [1, i] : [2, i - n1];
-    out.push(`XA_h${l}_${k} h${l}_${k} d${l}_${k} activation vu=${num(m.vUnit)} gain=${num(gain[i])} off=${num(offset[i])}`);
+    out.push(`XA_h${l}_${k} h${l}_${k} d${l}_${k} activation vu=${num(m.vUnit)} s=${s} gain=${num(gain[i])} off=${num(offset[i])}`);
   }
   return out;
 }
 
-/** Sense amplifiers with the bias current sources (bias times G_unit V_unit, in amperes). */
-function senseElements(m: CircuitModel): string[] {
-  const { nx, n1, n2 } = m.d;
-  const { gain, offset, bias } = m.chip;
+/** Per node: its sensed-line prefix, the line current source (A) and, on hidden nodes, the multiplier's gain, offset (u) and input offset (A). */
+function senseParams(m: CircuitModel, n: number): { line: string; ib: number; gm: number; off: number; io: number } {
+  const { nx, n1 } = m.d;
+  const c = m.chip;
+  const p = m.per;
   const iu = m.gUnit * m.vUnit;
-  const out = ['', '* ---- Sense amplifiers (virtual-ground lines s*p, s*m) and bias currents ----'];
-  for (let j = 0; j < nx; j++) out.push(`XI_x${j} x${j} sx${j}p sx${j}m sense_visible ib=${num(iu * bias.bx[j])}`);
-  for (let i = 0; i < n1 + n2; i++) {
-    const [l, k] = i < n1 ? [1, i] : [2, i - n1];
-    const b = l === 1 ? bias.b0[k] : bias.b1[k];
-    out.push(`XI_h${l}_${k} h${l}_${k} s${l}_${k}p s${l}_${k}m sense_hidden vu=${num(m.vUnit)} gain=${num(gain[i])} off=${num(offset[i])} ib=${num(iu * b)}`);
+  const vos = p.vos ? p.vos[n] * m.gSyn[n] : 0;
+  if (n < nx) return { line: `sx${n}`, ib: m.readScale * iu * c.bias.bx[n] + vos, gm: 1, off: 0, io: 0 };
+  const i = n - nx;
+  const [l, k] = i < n1 ? [1, i] : [2, i - n1];
+  const b = l === 1 ? c.bias.b0[k] : c.bias.b1[k];
+  const gm = c.gain[i] * (p.derivGain ? p.derivGain[i] : 1) * (p.multGain ? p.multGain[i] : 1);
+  const off = c.offset[i] + (p.derivOffset ? p.derivOffset[i] : 0);
+  return { line: `s${l}_${k}`, ib: m.readScale * iu * b + vos, gm, off, io: p.multOffset ? iu * p.multOffset[i] : 0 };
+}
+
+/**
+ * Sense amplifiers with their line current sources (bias, V_os G_line) and, on hidden nodes, the
+ * rho' generator and multiplier. With finite GBW each node also gets a pole node z_<node> (.ic
+ * from CircuitModel.initAux: settled on its input at the start state).
+ */
+function senseElements(m: CircuitModel, names: string[]): string[] {
+  const nx = m.d.nx;
+  const vu = num(m.vUnit);
+  const s = num(m.readScale);
+  const gu = num(m.gUnit);
+  const out = ['', `* ---- Sense amplifiers (virtual-ground lines s*p, s*m), bias and offset currents${m.wa ? ', amplifier poles z_*' : ''} ----`];
+  for (let n = 0; n < m.N; n++) {
+    const { line, ib, gm, off, io } = senseParams(m, n);
+    const [p, q] = [`${line}p`, `${line}m`];
+    if (m.wa) {
+      const z = `z_${names[n]}`;
+      const c = m.chip.C[n];
+      out.push(`XP_${names[n]} ${z} ${p} ${q} pole s=${s} gz=${num(m.wa[n] * c)} c=${num(c)} gu=${gu} io=${num(io)} ib=${num(ib)}`);
+      if (n < nx) out.push(`XI_${names[n]} ${names[n]} ${z} pole_visible gu=${gu}`);
+      else out.push(`XI_${names[n]} ${names[n]} ${z} pole_hidden vu=${vu} gm=${num(gm)} off=${num(off)} gu=${gu}`);
+    } else if (n < nx) out.push(`XI_${names[n]} ${names[n]} ${p} ${q} sense_visible s=${s} ib=${num(ib)}`);
+    else out.push(`XI_${names[n]} ${names[n]} ${p} ${q} sense_hidden vu=${vu} s=${s} gm=${num(gm)} off=${num(off)} io=${num(io)} ib=${num(ib)}`);
   }
   return out;
 }
@@ -188,8 +246,8 @@ interface ArrayPath {
   sense: (r: number, c: number) => string;
 }
 
-/** One read path of one crossbar: G+ m+ k and G- m- k resistors (k = drift, times back for W_b). */
-function crossbarPath(p: ArrayPath, k: number): string[] {
+/** One read path of one crossbar: G+ m+ k and G- m- k resistors (k = drift, times back for W_b); sinh devices when v0 > 0. */
+function crossbarPath(p: ArrayPath, k: number, v0: number): string[] {
   const out = ['', `* ---- Crossbar ${p.label} ----`];
   for (let r = 0; r < p.rows; r++) {
     for (let c = 0; c < p.cols; c++) {
@@ -199,8 +257,12 @@ function crossbarPath(p: ArrayPath, k: number): string[] {
       const gm = p.Gm[idx] * p.mm[idx] * f;
       const d = p.drive(r, c);
       const s = p.sense(r, c);
-      if (gp > 0) out.push(`R${p.label}p_${r}_${c} ${d} ${s}p ${num(1 / gp)}`);
-      if (gm > 0) out.push(`R${p.label}m_${r}_${c} ${d} ${s}m ${num(1 / gm)}`);
+      for (const [h, g] of [['p', gp], ['m', gm]] as [string, number][]) {
+        if (!(g > 0)) continue;
+        // synapse.iv_v0: the device I-V I = G V0 sinh(V / V0) as a B source (V across it: drive to virtual ground).
+        if (v0 > 0) out.push(`B${p.label}${h}_${r}_${c} ${d} ${s}${h} I = ${num(g * v0)}*sinh(v(${d},${s}${h})/${num(v0)})`);
+        else out.push(`R${p.label}${h}_${r}_${c} ${d} ${s}${h} ${num(1 / g)}`);
+      }
     }
   }
   return out;
@@ -213,7 +275,7 @@ function crossbarPath(p: ArrayPath, k: number): string[] {
  * amplifier past the last driven line; every cell adds a segment r to both of its lines. Every
  * sensed current goes into the amplifier's p line. `sensedIsRow`: rows index the sensed lines.
  */
-function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean): string[] {
+function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean, v0: number): string[] {
   const [ns, nd] = sensedIsRow ? [p.rows, p.cols] : [p.cols, p.rows];
   const at = (sn: number, dn: number) => (sensedIsRow ? [sn, dn] : [dn, sn]);
   const L = p.label;
@@ -231,7 +293,9 @@ function wiredPath(p: ArrayPath, k: number, r: number, sensedIsRow: boolean): st
       const [ri, ci] = at(sn, q >> 1);
       const idx = ri * p.cols + ci;
       const g = (q & 1 ? p.Gm[idx] * p.mm[idx] : p.Gp[idx] * p.mp[idx]) * k;
-      if (g > 0) out.push(`R${L}g_${q}_${sn} ${L}a${q}_${sn} ${L}b${q}_${sn} ${num(1 / g)}`);
+      const [na, nb] = [`${L}a${q}_${sn}`, `${L}b${q}_${sn}`];
+      if (g > 0 && v0 > 0) out.push(`B${L}g_${q}_${sn} ${na} ${nb} I = ${num(g * v0)}*sinh(v(${na},${nb})/${num(v0)})`);
+      else if (g > 0) out.push(`R${L}g_${q}_${sn} ${na} ${nb} ${num(1 / g)}`);
       out.push(`R${L}b_${q}_${sn} ${L}b${q}_${sn} ${q === 2 * nd - 1 ? `${p.sense(i, j)}p` : `${L}b${q + 1}_${sn}`} ${num(r)}`);
     }
   }
@@ -250,25 +314,26 @@ function crossbarElements(m: CircuitModel): string[] {
   const b0 = b ? { rows: n1, cols: nx, Gp: b.G0p, Gm: b.G0m, mp: b.m0p, mm: b.m0m } : a0;
   const b1 = b ? { rows: n2, cols: n1, Gp: b.G1p, Gm: b.G1m, mp: b.m1p, mm: b.m1m } : a1;
   const r = c.spec.synapse.r_wire;
+  const v0 = c.spec.synapse.iv_v0 ?? 0;
   if (r > 0) {
     return [
-      ...wiredPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k, r, true),
-      ...wiredPath({ ...b0, label: 'W0b', back: null, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k, r, false),
-      ...wiredPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k, r, true),
-      ...wiredPath({ ...b1, label: 'W1b', back: null, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k, r, false),
+      ...wiredPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k, r, true, v0),
+      ...wiredPath({ ...b0, label: 'W0b', back: null, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k, r, false, v0),
+      ...wiredPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k, r, true, v0),
+      ...wiredPath({ ...b1, label: 'W1b', back: null, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k, r, false, v0),
     ];
   }
   return [
-    ...crossbarPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k),
-    ...crossbarPath({ ...b0, label: 'W0b', back: c.back0, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k),
-    ...crossbarPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k),
-    ...crossbarPath({ ...b1, label: 'W1b', back: c.back1, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k),
+    ...crossbarPath({ ...a0, label: 'W0f', back: null, drive: (_i, j) => `dx${j}`, sense: (i) => `s1_${i}` }, k, v0),
+    ...crossbarPath({ ...b0, label: 'W0b', back: c.back0, drive: (i) => `d1_${i}`, sense: (_i, j) => `sx${j}` }, k, v0),
+    ...crossbarPath({ ...a1, label: 'W1f', back: null, drive: (_k, i) => `d1_${i}`, sense: (kk) => `s2_${kk}` }, k, v0),
+    ...crossbarPath({ ...b1, label: 'W1b', back: c.back1, drive: (kk) => `d2_${kk}`, sense: (_k, i) => `s1_${i}` }, k, v0),
   ];
 }
 
-/** Fastest node time constant (s): C_n over everything attached to the node, nudge included. */
+/** Fastest time constant (s): C_n over everything attached to the node, nudge included, and the amplifier poles 1 / w_a. */
 export function fastestTau(m: CircuitModel, ph: Phase): number {
-  let t = Infinity;
+  let t = m.wa ? 1 / Math.max(...m.wa) : Infinity;
   for (let n = 0; n < m.N; n++) {
     const s = n < m.d.nx ? m.chip.gSpring[n] + Math.abs(ph.betaKappa) * m.gUnit * m.chip.nudgeGain[n] : 0;
     t = Math.min(t, m.chip.C[n] / (m.chip.GL[n] + m.gSyn[n] + s));
@@ -277,14 +342,28 @@ export function fastestTau(m: CircuitModel, ph: Phase): number {
 }
 
 /**
- * Thermal noise: per node a white current of intensity 2 k_B T_eff G_tot (CircuitModel.sigma
- * times C_n V_unit), as trnoise samples of rms sqrt(intensity / step) held for `step` seconds.
+ * Noise sources (--noise), amplitudes from CircuitModel.sigma after setPhase (so the nudge
+ * transconductor's noise of noise.placement source is in) and sLine. Per node a white current of
+ * intensity (sigma_n C_n V_unit)^2: all Johnson noise and amplifier e_n (lumped), or the leak, spring
+ * and nudge noise (source). With source placement the sensed-line noise is a current on the
+ * amplifier's p line, scaled by s so that it enters after the 1/s amplifier as in the model: it then
+ * passes the multiplier (sigma_line C V_unit) or the pole (sigma_z G_unit V_unit / w_a). trnoise
+ * samples of rms sqrt(intensity / step) held for `step` seconds.
  */
 function noiseElements(m: CircuitModel, names: string[], step: number): string[] {
-  const out = ['', `* ---- Thermal noise: trnoise current per node, sample interval ${num(step)} s ----`];
+  const out = ['', `* ---- Noise: trnoise current per node${m.sourceNoise ? ' and per sensed line' : ''}, sample interval ${num(step)} s ----`];
+  const src = (name: string, node: string, q: number) => {
+    if (q > 0) out.push(`${name} 0 ${node} DC 0 trnoise(${num(Math.sqrt(q / step))} ${num(step)} 0 0)`);
+  };
+  const { nx } = m.d;
+  for (let n = 0; n < m.N; n++) src(`IN_${names[n]}`, names[n], (m.sigma[n] * m.chip.C[n] * m.vUnit) ** 2);
+  if (!m.sourceNoise) return out;
   for (let n = 0; n < m.N; n++) {
-    const intensity = (m.sigma[n] * m.chip.C[n] * m.vUnit) ** 2;
-    if (intensity > 0) out.push(`IN_${names[n]} 0 ${names[n]} DC 0 trnoise(${num(Math.sqrt(intensity / step))} ${num(step)} 0 0)`);
+    const line = `${senseParams(m, n).line}p`;
+    let a = 0;
+    if (m.wa) a = (m.sigma[m.N + n] * m.gUnit * m.vUnit) / m.wa[n];
+    else if (n >= nx) a = m.sLine[n - nx] * m.chip.C[n] * m.vUnit;
+    src(`INL_${names[n]}`, line, (m.readScale * a) ** 2);
   }
   return out;
 }
@@ -295,6 +374,15 @@ function analysisCards(m: CircuitModel, names: string[], o: NetlistOptions): str
   const out = ['', '* ---- Analysis: start state (.ic, used as given: uic), transient over the phase ----'];
   for (let n = 0; n < m.N; n += 8) {
     out.push('.ic ' + names.slice(n, n + 8).map((s, i) => `v(${s})=${num(m.vUnit * o.start[n + i])}`).join(' '));
+  }
+  if (m.wa) {
+    // Amplifier poles settled on their inputs at the start state, as gradep's transient starts them.
+    const y = new Float64Array(2 * m.N);
+    y.set(o.start);
+    m.initAux(o.sample, y);
+    for (let n = 0; n < m.N; n += 8) {
+      out.push('.ic ' + names.slice(n, n + 8).map((s, i) => `v(z_${s})=${num(m.vUnit * y[m.N + n + i])}`).join(' '));
+    }
   }
   out.push(`.options reltol=${num(o.reltol ?? 1e-6)} abstol=1e-15 vntol=1e-9 chgtol=1e-20 trtol=${num(o.trtol ?? 1)}`);
   for (let n = 0; n < m.N; n += 8) out.push('.save ' + names.slice(n, n + 8).map((s) => `v(${s})`).join(' '));
@@ -310,8 +398,9 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
   if (o.noise && !m.noisy) throw new GradepError('netlist: --noise needs noise.temperature > 0 in the circuit');
   const sp = m.chip.spec;
   if (!m.kernelSupported || (sp.synapse.r_wire > 0 && sp.synapse.nonreciprocity > 0)) {
-    throw new GradepError('netlist: not yet written for the periphery effects of this circuit (synapse.iv_v0, v_read_scale; amplifier gbw, vos, en; the rho\' generator and multiplier spreads; noise.placement source; r_wire together with nonreciprocity): set them to their ideal values');
+    throw new GradepError('netlist: not yet written for synapse.r_wire together with synapse.nonreciprocity (the model scales the IR-dropped backward weights, not devices): set one of them to 0');
   }
+  m.setPhase(ph);
   const names = stateNodeNames(m);
   const { nx, n1, n2 } = m.d;
   const head = [
@@ -333,7 +422,7 @@ export function writeNetlist(m: CircuitModel, ph: Phase, o: NetlistOptions): str
     ...springElements(m, ph, o.sample),
     ...nudgeElements(m, ph, o.sample),
     ...driverElements(m),
-    ...senseElements(m),
+    ...senseElements(m, names),
     ...crossbarElements(m),
     ...noise,
     ...analysisCards(m, names, o),
