@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Simulation } from 'eecircuit-engine';
+import { startEngine } from './engine.mjs';
 import { lineChartPng } from '../../dist/report/figures.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,15 +24,7 @@ const CASES = [
 const VDD = 1.2;
 const VYS = Array.from({ length: 41 }, (_, k) => Math.round((-0.2 + 0.01 * k) * 1000) / 1000);
 
-const sim = new Simulation();
-await sim.start();
-async function run(text) {
-  sim.setNetList(text);
-  const r = await sim.runSim();
-  const errs = sim.getError().filter((e) => e.trim());
-  if (errs.length) throw new Error(errs.join('; '));
-  return (name) => r.data.find((d) => d.name === name).values;
-}
+const run = await startEngine();
 const variant = (c, vy) =>
   BASE.replace('.temp 27', `.temp ${c.temp}`)
     .replace('VY vy 0 DC 0', `VY vy 0 DC ${vy}`)

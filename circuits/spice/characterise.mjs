@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Simulation } from 'eecircuit-engine';
+import { startEngine } from './engine.mjs';
 import { lineChartPng } from '../../dist/report/figures.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,15 +27,7 @@ const CASES = [
 ];
 const VDD = 1.2;
 
-const sim = new Simulation();
-await sim.start();
-async function run(text) {
-  sim.setNetList(text);
-  const r = await sim.runSim();
-  const errs = sim.getError().filter((e) => e.trim());
-  if (errs.length) throw new Error(errs.join('; '));
-  return (name) => r.data.find((d) => d.name === name).values;
-}
+const run = await startEngine();
 const variant = (c) =>
   BASE.replace('.temp 27', `.temp ${c.temp}`)
     .replace('dw=0', `dw=${c.dw}`)
