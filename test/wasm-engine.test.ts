@@ -172,6 +172,25 @@ describe('WasmEngine', () => {
     }
   });
 
+  it('a sample Anderson leaves far above tol gets the plain-step fallback before the float64 finish, as in the reference', async () => {
+    // The demo's loss spike regressed when the float64 finish replaced float32's fallback:
+    // samples stalled far from the float32 floor stayed unconverged. maxIter 3 forces it here.
+    const p = initParams(d, 3);
+    const B = 6;
+    const spec: RelaxSpec = { ...eqSpec(1e-4), equilibrium: { ...DEFAULT_EQUILIBRIUM, tol: 1e-4, maxIter: 3 } };
+    const { ph, start } = phases(B, 51)[0];
+    const ref = start(d);
+    const rs = relaxEquilibrium(p, d, ref, ph, spec.equilibrium, 0, B);
+    expect(rs.fallbacks).toBe(B);
+    expect(rs.unconverged).toBe(0);
+    const a = start(d);
+    const st = await (await engine(2)).relax(p, d, a, ph, spec);
+    expect(st.fallbacks).toBe(B);
+    expect(st.unconverged).toBe(0);
+    expect(Math.max(...residuals(p, d, a, ph, 0, B))).toBeLessThan(1.5e-4);
+    expect(maxAbsDiff(a, ref)).toBeLessThan(1e-3);
+  });
+
   it.skipIf(!existsSync(PAPER_CKPT))('every sample of a trained-weight batch reaches tol 1e-5 (paper checkpoint, float64 finish)', async () => {
     const p = loadCheckpoint(PAPER_CKPT).params;
     const data = loadDigits('tes');

@@ -5,7 +5,7 @@
  * file, the field path and what is allowed. Quantities may be written with units
  * ("100 fF", "25 uS", "300 K"); they are converted with mathjs to the field's SI unit.
  */
-import { unit as mathUnit } from 'mathjs';
+import { mathjs } from '../util/mathjs.js';
 import { GradepError } from '../util/errors.js';
 
 export type FieldSpec = NumberField | EnumField | StringField | ObjectField | NumbersField | EnumsField;
@@ -81,7 +81,7 @@ export function parseNumber(file: string, path: string, raw: unknown, f: NumberF
   if (typeof raw === 'number') v = raw;
   else if (typeof raw === 'string' && f.unit) {
     try {
-      v = mathUnit(raw.trim()).toNumber(f.unit);
+      v = mathjs().unit(raw.trim()).toNumber(f.unit);
     } catch {
       fail(file, path, raw, describeRange(f));
     }
@@ -109,7 +109,7 @@ export function quantityValue(raw: unknown, unit: string): number | null {
     return raw.trim() !== '' && Number.isFinite(v) ? v : null;
   }
   try {
-    const v = mathUnit(raw.trim()).toNumber(unit);
+    const v = mathjs().unit(raw.trim()).toNumber(unit);
     return Number.isFinite(v) ? v : null;
   } catch {
     return null;

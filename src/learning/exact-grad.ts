@@ -6,7 +6,7 @@
  * (Scellier & Bengio 2017, Theorem 1). H, the Hessian of F, is built densely per sample and
  * solved with mathjs lusolve: this is an oracle, not a hot loop.
  */
-import { lusolve } from 'mathjs';
+import { mathjs } from '../util/mathjs.js';
 import { type Dims, type Params, stateSize, zeroParams } from '../circuit/params.js';
 import { rhoAndDeriv, rhoSecond } from '../dynamics/activation.js';
 
@@ -86,7 +86,7 @@ export function exactFlowGradient(
     }
     const Hm: number[][] = [];
     for (let r = 0; r < N; r++) Hm.push(Array.from(H.subarray(r * N, (r + 1) * N)));
-    const z = lusolve(Hm, rhs) as number[][];
+    const z = mathjs().lusolve(Hm, rhs) as number[][];
     const ds = (n: number) => -z[n][0]; // d s_star / d beta
     const x = (j: number) => sFree[off + j];
     const r1 = new Float64Array(n1);

@@ -306,8 +306,10 @@ export class WasmEngine implements RelaxEngine {
       T: spec.paper.T,
       lambda: ph.lambda,
       betaKappa: ph.betaKappa,
-      // With the float64 finish, float32's plain-step fallback would only burn evaluations.
-      eq: { tol: eq.tol, maxIter: eq.maxIter, memory: m, eta: eq.eta, fallbackIter: this.finish64 ? 0 : eq.fallbackIter, fallbackEps: eq.fallbackEps },
+      // The plain-step fallback stays on with the float64 finish: floor-limited samples skip it
+      // (FLOOR_*), and samples stalled far from a solution need it (the finish alone left them
+      // unconverged and derailed training after the demo's loss spike).
+      eq: { tol: eq.tol, maxIter: eq.maxIter, memory: m, eta: eq.eta, fallbackIter: eq.fallbackIter, fallbackEps: eq.fallbackEps },
       floorFactor: FLOOR_FACTOR,
       floorStop: FLOOR_STOP,
       stallIters: STALL_ITERS,
