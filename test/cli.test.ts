@@ -57,7 +57,15 @@ describe('gradep CLI', () => {
     expect(r.results).toHaveLength(4);
     for (const x of r.results) expect(existsSync(x.png)).toBe(true);
     expect(existsSync(join(run, 'loss.png'))).toBe(true);
-    expect(readFileSync(join(run, 'README.md'), 'utf8')).toContain('Sample quality');
+    const readme = readFileSync(join(run, 'README.md'), 'utf8');
+    expect(readme).toContain('Sample quality');
+    // Per-class frequencies per set (percent, 10 classes) and the same numbers as JSON.
+    expect(readme).toContain('Per-class frequencies');
+    expect(readme).toContain('report-run ' + run + ' --n 10');
+    const q = JSON.parse(readFileSync(join(run, 'quality.json'), 'utf8'));
+    expect(q.format).toBe('gradep-run-quality/1');
+    expect(q.sets).toHaveLength(4);
+    for (const s of q.sets) expect(s.metrics.class_freq.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
   });
 
   it('velocity in both modes', () => {

@@ -14,7 +14,8 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { fmtTime } from '../util/time.js';
 import { sampleGridPng } from './figures.js';
 import { lossFigure, readLog } from './loss-figure.js';
-import { qualityTable, referenceTableRows } from './quality-table.js';
+import { classFrequencyTable, qualityTable, referenceTableRows } from './quality-table.js';
+import { finiteJson } from '../util/json.js';
 
 export interface RunReportOptions {
   /** Samples per grid and metric. */
@@ -51,9 +52,15 @@ export async function reportRun(dir: string, o: RunReportOptions, withEngine: En
   const wall = logRows.reduce((a, r) => a + r.seconds, 0);
   const last = logRows.slice(-50);
   const lastMse = last.reduce((a, r) => a + r.flow_mse, 0) / Math.max(1, last.length);
-  const table = qualityTable([...results.map((r): [string, QualityMetrics] => [`${r.mode}, t1 = ${r.t1.toFixed(1)}`, r.metrics]), ...referenceTableRows(referenceRows(0, {}, o.n))]);
+  const refs = referenceRows(0, {}, o.n);
+  const rows = [...results.map((r): [string, QualityMetrics] => [`${r.mode}, t1 = ${r.t1.toFixed(1)}`, r.metrics]), ...referenceTableRows(refs)];
+  const table = qualityTable(rows);
+  const freq = classFrequencyTable(rows) ?? '';
+  // The same numbers for programs (comparing runs): quality.json beside the README.
+  const qFile = join(dir, 'quality.json');
+  writeFileAtomic(qFile, finiteJson({ format: 'gradep-run-quality/1', step: ck.step, n: o.n, seed: o.seed, wall_s: wall, flow_mse_last50: lastMse, sets: results.map(({ mode, t1, metrics }) => ({ mode, t1, metrics })), reference: refs }, qFile));
   const readme = join(dir, 'README.md');
-  writeFileAtomic(readme, runReadme(dir, ck, o, { wall, logRows, last, lastMse, table }));
+  writeFileAtomic(readme, runReadme(dir, ck, o, { wall, logRows, last, lastMse, table, freq }));
   return { wall, lastMse, results, table, readme };
 }
 
@@ -74,7 +81,7 @@ async function sampleModes(e: RelaxEngine, dir: string, ck: Checkpoint, d: Dims,
   return results;
 }
 
-function runReadme(dir: string, ck: Checkpoint, o: RunReportOptions, s: { wall: number; logRows: StepRow[]; last: StepRow[]; lastMse: number; table: string }): string {
+function runReadme(dir: string, ck: Checkpoint, o: RunReportOptions, s: { wall: number; logRows: StepRow[]; last: StepRow[]; lastMse: number; table: string; freq: string }): string {
   return `# Training run: ${ck.circuit.name}, ${ck.step} steps
 
 Circuit \`${ck.circuit_file}\`, batch ${ck.hyper.batch}, ${ck.hyper.pairing} pairing, ${ck.hyper.relax} relaxation (tol ${ck.hyper.tol}), seed ${ck.seeds.run}.
@@ -88,7 +95,13 @@ Sample quality (${o.n} samples each; reference rows: real held-out digits, the s
 \`\`\`
 ${s.table}
 \`\`\`
+${s.freq ? `
+Per-class frequencies (% of the samples the evaluator assigns to each digit; the data hold 10% of each):
 
-Produced by \`npx gradep report-run ${dir}\`.
+\`\`\`
+${s.freq}
+\`\`\`
+` : ''}
+Produced by \`npx gradep report-run ${dir}${o.n === 500 ? '' : ` --n ${o.n}`}\` (metrics also in quality.json).
 `;
 }
