@@ -178,6 +178,8 @@ describe('gradep CLI exit codes and messages', () => {
       { args: ['train', '--steps', '1', '--batch', '2', '--out', aFile], code: 1, err: /^gradep: --out: .*a-file: exists and is not a directory/ },
       { args: ['plot-log', '--log', join(dir, 'missing.jsonl'), '--out', join(dir, 'l.png')], code: 1, err: /^gradep: .*missing.jsonl: log file not found$/ },
       { args: ['plot-log', '--log', torn, '--out', join(dir, 'torn.png')], code: 0, err: /^note: .*torn.jsonl: line 3 is not a complete step record/ },
+      { args: ['plot-log', '--log', torn, torn, '--label', 'a', '--out', join(dir, 'l2.png')], code: 2, err: /^gradep: --label: got 1 labels for 2 logs, allowed one per --log$/ },
+      { args: ['plot-log', '--log', torn, torn, '--label', 'a', 'b', '--x', 'seconds', '--out', join(dir, 'two.png')], code: 0, err: /^note: .*torn.jsonl: line 3/ },
       { args: ['report', badSweepDir], code: 1, err: /^gradep: .*bad-sweep\/sweep.json: file: got 1, allowed the sweep file name/ },
       { args: ['--threads', '0', 'circuit'], code: 2, err: /^error: option '--threads <n>' argument '0' is invalid. --threads: got "0", allowed an integer 1..64/ },
       { args: ['--threads', 'x', ...sample, '--out', join(dir, 't.json')], code: 2, err: /--threads: got "x", allowed an integer 1..64/ },
@@ -198,6 +200,8 @@ describe('gradep CLI exit codes and messages', () => {
     expect(readdirSync(aDir)).toEqual([]);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') || /^[stu]\.json$/.test(f))).toEqual([]);
     expect(existsSync(join(dir, 'torn.png'))).toBe(true);
+    expect(existsSync(join(dir, 'two.png'))).toBe(true);
+    expect(existsSync(join(dir, 'l2.png'))).toBe(false);
   });
 
   it('sweep --list lists only the points of --shard', async () => {

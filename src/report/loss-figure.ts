@@ -30,13 +30,31 @@ export function readLog(path: string, note: (msg: string) => void = () => {}): S
   return rows;
 }
 
-export function lossFigure(logPath: string, pngPath: string, title: string, note?: (msg: string) => void): void {
-  const rows = readLog(logPath, note);
+export interface LossFigureOptions {
+  note?: (msg: string) => void;
+  /** One legend label per log (default: the free-phase flow-matching MSE, or the file name). */
+  labels?: string[];
+  /** x axis: the training step (default) or the cumulative wall time in seconds (the logs' `seconds`). */
+  x?: 'step' | 'seconds';
+}
+
+/** Loss curves of one or more training logs on one figure (several logs compare runs). */
+export function lossFigure(logPath: string | string[], pngPath: string, title: string, opts: LossFigureOptions | ((msg: string) => void) = {}): void {
+  const o: LossFigureOptions = typeof opts === 'function' ? { note: opts } : opts;
+  const paths = Array.isArray(logPath) ? logPath : [logPath];
+  if (o.labels && o.labels.length !== paths.length) throw new GradepError(`--label: got ${o.labels.length} labels for ${paths.length} logs, allowed one per --log`);
+  const series = paths.map((path, i) => {
+    const rows = readLog(path, o.note);
+    let t = 0;
+    const x = o.x === 'seconds' ? rows.map((r) => (t += r.seconds)) : rows.map((r) => r.step);
+    const label = o.labels?.[i] ?? (paths.length === 1 ? 'free-phase flow-matching MSE' : path);
+    return { label, x, y: rows.map((r) => r.flow_mse) };
+  });
   const png = lineChartPng({
     title,
-    xLabel: 'training step',
+    xLabel: o.x === 'seconds' ? 'wall time (s, sum of the per-step times)' : 'training step',
     yLabel: 'flow-matching MSE (per pixel)',
-    series: [{ label: 'free-phase flow-matching MSE', x: rows.map((r) => r.step), y: rows.map((r) => r.flow_mse) }],
+    series,
     logY: true,
   });
   writeFileAtomic(pngPath, png);
