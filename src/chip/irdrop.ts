@@ -35,17 +35,27 @@ function cellG(gp: Float64Array, gm: Float64Array, nd: number, p: number, s: num
  */
 function firstOrder(gp: Float64Array, gm: Float64Array, ns: number, nd: number, r: number, gu: number): Float64Array {
   const P = 2 * nd;
+  // Cell conductances read once into physical order [p * ns + s] (cellG's values; the sums below
+  // are unchanged): this runs for every array direction of every programmed chip.
+  const cell = new Float64Array(P * ns);
+  for (let s = 0; s < ns; s++) {
+    for (let d = 0; d < nd; d++) {
+      cell[2 * d * ns + s] = gp[s * nd + d];
+      cell[(2 * d + 1) * ns + s] = gm[s * nd + d];
+    }
+  }
   const alpha = new Float64Array(P * ns);
   for (let p = 0; p < P; p++) {
+    const o = p * ns;
     let tot = 0;
-    for (let s = 0; s < ns; s++) tot += cellG(gp, gm, nd, p, s);
+    for (let s = 0; s < ns; s++) tot += cell[o + s];
     let weighted = 0;
     let cum = 0;
     for (let s = 0; s < ns; s++) {
-      const g = cellG(gp, gm, nd, p, s);
+      const g = cell[o + s];
       weighted += g * (s + 1);
       cum += g;
-      alpha[p * ns + s] = r * (weighted + (s + 1) * (tot - cum));
+      alpha[o + s] = r * (weighted + (s + 1) * (tot - cum));
     }
   }
   const W = new Float64Array(ns * nd);
@@ -53,10 +63,10 @@ function firstOrder(gp: Float64Array, gm: Float64Array, ns: number, nd: number, 
   for (let s = 0; s < ns; s++) {
     // suffix[q] = sum_{p >= q} G_ps (P - p); the prefix sum_{p < q} G_ps runs forward.
     suffix[P] = 0;
-    for (let p = P - 1; p >= 0; p--) suffix[p] = suffix[p + 1] + cellG(gp, gm, nd, p, s) * (P - p);
+    for (let p = P - 1; p >= 0; p--) suffix[p] = suffix[p + 1] + cell[p * ns + s] * (P - p);
     let prefix = 0;
     for (let q = 0; q < P; q++) {
-      const g = cellG(gp, gm, nd, q, s);
+      const g = cell[q * ns + s];
       prefix += g;
       const beta = r * ((P - q) * prefix + suffix[q + 1]);
       const t = g * (1 - alpha[q * ns + s] - beta);
