@@ -140,8 +140,9 @@ async function started<T>(p: Promise<T>): Promise<{ done: Promise<T> }> {
 
 /**
  * One in-situ GradEP estimate on the chip as currently programmed. The read-outs and the local
- * update of a phase are computed while the next phase's transient runs; the read stream's draws
- * (free, plus, minus) and the update's sums keep their order. `whileFree` runs during the free phase.
+ * update of a phase are computed while the next phase's transient runs, their read noise drawn
+ * during the free phase; the read stream's draws (free, plus, minus) and the update's sums keep
+ * their order. `whileFree` runs during the free phase.
  */
 export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, xt: Float64Array, ut: Float64Array, cfg: InsituConfig, noise: NoiseStreams, whileFree?: () => void): Promise<GradientEstimate<TransientStats>> {
   const chip = model.chip;
@@ -158,23 +159,23 @@ export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, x
   const s = freeStart(d, xtD, B);
   const avgFree = new Float64Array(B * N);
   const freeRun = await started(engine.transient(model, s, { lambda, xt: xtD, xtarget: null, betaKappa: 0 }, opts(tFree, 'free'), avgFree));
-  // Work the caller can do while the free phase runs (the controller is otherwise idle then).
+  // Work the caller can do while the free phase runs (the controller is otherwise idle then),
+  // and the read noise of all three read-outs: the read stream's draws in their order.
   whileFree?.();
+  const [zFree, zPlus, zMinus] = [0, 1, 2].map(() => drawReadNoise(chip, readRng, B * N));
   const free = await freeRun.done;
   // Nudged phases continue from the physical end state of the free phase.
   const sP = s.slice();
   const avgP = new Float64Array(B * N);
   const plusRun = await started(engine.transient(model, sP, { lambda, xt: xtD, xtarget: xtgD, betaKappa: beta * kappa }, opts(tNudge, 'plus'), avgP));
-  const mFree = measure(chip, avgFree, readRng);
+  const mFree = measure(chip, avgFree, zFree);
   const mse = flowMse(d, mFree, xt, ut, alpha, lambda);
   const local = localAccumulator(chip, d, B, beta);
   const plus = await plusRun.done;
   const sM = s.slice();
   const avgM = new Float64Array(B * N);
   const minusRun = await started(engine.transient(model, sM, { lambda, xt: xtD, xtarget: xtgD, betaKappa: -beta * kappa }, opts(tNudge, 'minus'), avgM));
-  local.add(measure(chip, avgP, readRng), 1);
-  // The minus phase's read noise is the stream's next draws: take them now, while it runs.
-  const zMinus = drawReadNoise(chip, readRng, B * N);
+  local.add(measure(chip, avgP, zPlus), 1);
   const minus = await minusRun.done;
   local.add(measure(chip, avgM, zMinus), -1);
   return {
