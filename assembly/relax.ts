@@ -955,3 +955,4 @@ export function chipRun(ctx: usize, tile: usize, xb: usize, nSteps: i32, nWin: i
 
 // ---- exact OT pairing (src/flow/assignment.ts): float64 cost matrix and LAPJV ----
 export { otCost, lapSolve, lapWorkspaceBytes, firstNonFinite } from './lap';
+export { outerSub } from './outer';

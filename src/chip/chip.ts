@@ -13,7 +13,7 @@ import type { DeviceSpec } from '../circuit/spec.js';
 import { activationShape, type TanhShape } from '../circuit/activation-shape.js';
 import { type Dims, type Params, cloneParams } from '../circuit/params.js';
 import { Rng } from '../util/rng.js';
-import { deviceReader, deviceWriter } from './device-model.js';
+import { deviceReader, deviceWriter, recordRewrite, rewritesSimply } from './device-model.js';
 import { irDropWeights, transpose } from './irdrop.js';
 import { type Periphery, realisePeriphery } from './periphery.js';
 
@@ -156,9 +156,10 @@ function quantise(g: number, gmin: number, gmax: number, bits: number): number {
  * Program weights into the chip's conductances (every device is rewritten): target from the
  * one-sided differential mapping, clipped to [g_min, g_max], snapped to the nearest of 2^bits
  * levels, then written with noise of std write_noise_abs + write_noise_rel * G (siemens),
- * clipped again to the physical range. `rng` is the programming stream of this write.
+ * clipped again to the physical range. `rng` is the programming stream of this write; `noise`,
+ * when given, is drawProgramNoise of that stream (drawn ahead) and is used instead of drawing.
  */
-export function programWeights(chip: Chip, p: Params, rng: Rng): void {
+export function programWeights(chip: Chip, p: Params, rng: Rng, noise?: ProgramNoise | null): void {
   const { g_min, g_max, bits } = chip.spec.synapse;
   const { write_noise_abs, write_noise_rel } = chip.spec.program;
   const gu = chip.spec.node.g_leak;
@@ -177,17 +178,83 @@ export function programWeights(chip: Chip, p: Params, rng: Rng): void {
       Gm[i] = write(g_min + (w < 0 ? -w * gu : 0));
     }
   };
-  const write = writer(rng);
-  pair(write, p.W0, chip.G0p, chip.G0m);
-  pair(write, p.W1, chip.G1p, chip.G1m);
-  if (chip.bwd) {
-    // The backward arrays are separate devices written separately: their own write noise,
-    // from a stream seeded by this write's stream (so it is fixed by the caller's stream).
-    const wb = writer(new Rng(rng.nextU32(), 'program', 'backward'));
-    pair(wb, p.W0, chip.bwd.G0p, chip.bwd.G0m);
-    pair(wb, p.W1, chip.bwd.G1p, chip.bwd.G1m);
+  // A plain rewrite (the common in-situ case) draws its noise first, in the order the writes
+  // would (drawProgramNoise), and runs the same arithmetic in one loop: this is training's
+  // per-step hot path (every device of every array, every step).
+  if (rewritesSimply(chip)) {
+    const z = noise ?? drawProgramNoise(chip, rng);
+    const arrays = (a: CrossbarDevices, zs: Float64Array | null) => {
+      rewritePair(chip, p.W0, a.G0p, a.G0m, zs, 0);
+      rewritePair(chip, p.W1, a.G1p, a.G1m, zs, 2 * p.W0.length);
+      recordRewrite(chip, 2 * (p.W0.length + p.W1.length));
+    };
+    arrays(chip, z ? z.fwd : null);
+    if (chip.bwd) arrays(chip.bwd, z ? z.bwd : null);
+  } else {
+    const write = writer(rng);
+    pair(write, p.W0, chip.G0p, chip.G0m);
+    pair(write, p.W1, chip.G1p, chip.G1m);
+    if (chip.bwd) {
+      // The backward arrays are separate devices written separately: their own write noise,
+      // from a stream seeded by this write's stream (so it is fixed by the caller's stream).
+      const wb = writer(new Rng(rng.nextU32(), 'program', 'backward'));
+      pair(wb, p.W0, chip.bwd.G0p, chip.bwd.G0m);
+      pair(wb, p.W1, chip.bwd.G1p, chip.bwd.G1m);
+    }
   }
   chip.bias = cloneParams({ ...p, W0: new Float64Array(0), W1: new Float64Array(0) });
+}
+
+/** The write noise of one programming, drawn ahead: the normals in the order programWeights draws them. */
+export interface ProgramNoise {
+  fwd: Float64Array;
+  bwd: Float64Array | null;
+}
+
+/**
+ * The normals programWeights(chip, p, rng) would draw, for any p: a plain noisy rewrite draws one
+ * per device in a fixed order (forward arrays, then the backward arrays from their own stream
+ * seeded by `rng`), whatever the weights. Null when the draws depend on the weights (pcm,
+ * write_verify, pulsed) or there are none; programWeights then draws itself.
+ */
+export function drawProgramNoise(chip: Chip, rng: Rng): ProgramNoise | null {
+  const { write_noise_abs, write_noise_rel } = chip.spec.program;
+  if (!rewritesSimply(chip) || !(write_noise_abs > 0 || write_noise_rel > 0)) return null;
+  const n = 2 * (chip.G0p.length + chip.G1p.length);
+  const draw = (r: Rng) => {
+    const z = new Float64Array(n);
+    for (let i = 0; i < n; i++) z[i] = r.normal();
+    return z;
+  };
+  const fwd = draw(rng);
+  return { fwd, bwd: chip.bwd ? draw(new Rng(rng.nextU32(), 'program', 'backward')) : null };
+}
+
+/**
+ * programWeights' simple write of one array pair, device by device (G+ then G-), with the noise
+ * z[zo + 2 i] and z[zo + 2 i + 1] (null: noiseless): the expressions of quantise and simpleWrite
+ * with the level step hoisted, so the conductances are exactly theirs.
+ */
+function rewritePair(chip: Chip, W: Float64Array, Gp: Float64Array, Gm: Float64Array, z: Float64Array | null, zo: number): void {
+  const { g_min, g_max, bits } = chip.spec.synapse;
+  const { write_noise_abs: na, write_noise_rel: nr } = chip.spec.program;
+  const gu = chip.spec.node.g_leak;
+  const step = bits === 0 ? 0 : (g_max - g_min) / (2 ** bits - 1);
+  for (let i = 0; i < W.length; i++) {
+    const w = W[i];
+    let gp = Math.min(g_max, Math.max(g_min, g_min + (w > 0 ? w * gu : 0)));
+    let gm = Math.min(g_max, Math.max(g_min, g_min + (w < 0 ? -w * gu : 0)));
+    if (bits !== 0) {
+      gp = g_min + Math.round((gp - g_min) / step) * step;
+      gm = g_min + Math.round((gm - g_min) / step) * step;
+    }
+    if (z) {
+      gp = Math.min(g_max, Math.max(g_min, gp + (na + nr * gp) * z[zo + 2 * i]));
+      gm = Math.min(g_max, Math.max(g_min, gm + (na + nr * gm) * z[zo + 2 * i + 1]));
+    }
+    Gp[i] = gp;
+    Gm[i] = gm;
+  }
 }
 
 /** Drift factor (t / t0)^-nu at time t after programming (1 before t0 or without drift). */
@@ -233,8 +300,13 @@ export function effectiveWeights(chip: Chip, readTime = chip.spec.program.drift_
     const [rows, cols] = layer === 0 ? [n1, nx] : [n2, n1];
     const rp = dev.read(Gp, `${tag}p`);
     const rm = dev.read(Gm, `${tag}m`);
-    const gp = rp.map((g, i) => g * mp[i] * drift);
-    const gm = rm.map((g, i) => g * mm[i] * drift);
+    // Plain loops, not TypedArray map (a per-step cost of in-situ training): the same products.
+    const gp = new Float64Array(rp.length);
+    const gm = new Float64Array(rm.length);
+    for (let i = 0; i < gp.length; i++) {
+      gp[i] = rp[i] * mp[i] * drift;
+      gm[i] = rm[i] * mm[i] * drift;
+    }
     // Forward: the lower layer drives the columns, the upper layer senses the rows.
     return forward ? irDropWeights(gp, gm, rows, cols, r_wire, ir_model, gu) : transpose(irDropWeights(transpose(gp, rows, cols), transpose(gm, rows, cols), cols, rows, r_wire, ir_model, gu), cols, rows);
   };

@@ -127,6 +127,17 @@ export function deviceWriter(chip: DeviceChip, rng: Rng, simple: WriteFn): Write
   };
 }
 
+/** True when deviceWriter returns the caller's simple write unchanged but for its pulse count (simple or reram device, rewrite). */
+export function rewritesSimply(chip: DeviceChip): boolean {
+  const pr = chip.spec.program;
+  return pr.update === 'rewrite' && pr.device !== 'pcm';
+}
+
+/** The stats deviceWriter records for `devices` simple rewrites (one pulse each), for writes made without it. */
+export function recordRewrite(chip: DeviceChip, devices: number): void {
+  writeStats.set(chip, { devices, pulses: devices, unconverged: 0 });
+}
+
 /** Per-device PCM drift exponents of one array: nu = drift_scale |mu(x) + sigma(x) N(0,1)|, frozen per event. */
 export function pcmDriftExponents(G: Float64Array, gMax: number, driftScale: number, rng: Rng, out: Float64Array): Float64Array {
   for (let i = 0; i < G.length; i++) {

@@ -35,31 +35,49 @@ function cellG(gp: Float64Array, gm: Float64Array, nd: number, p: number, s: num
  */
 function firstOrder(gp: Float64Array, gm: Float64Array, ns: number, nd: number, r: number, gu: number): Float64Array {
   const P = 2 * nd;
-  const alpha = new Float64Array(P * ns);
+  // Cell conductances read once, in physical order both ways (cell [p * ns + s] for the driven
+  // lines' sums, cellT [s * P + p] for the sensed lines'); alpha is kept sensed-major for the
+  // second pass. cellG's values and the same sums: this runs for every array direction of every
+  // programmed chip.
+  const cell = new Float64Array(P * ns);
+  const cellT = new Float64Array(P * ns);
+  for (let s = 0; s < ns; s++) {
+    for (let d = 0; d < nd; d++) {
+      const a = gp[s * nd + d];
+      const b = gm[s * nd + d];
+      cell[2 * d * ns + s] = a;
+      cell[(2 * d + 1) * ns + s] = b;
+      cellT[s * P + 2 * d] = a;
+      cellT[s * P + 2 * d + 1] = b;
+    }
+  }
+  const alphaT = new Float64Array(P * ns);
   for (let p = 0; p < P; p++) {
+    const o = p * ns;
     let tot = 0;
-    for (let s = 0; s < ns; s++) tot += cellG(gp, gm, nd, p, s);
+    for (let s = 0; s < ns; s++) tot += cell[o + s];
     let weighted = 0;
     let cum = 0;
     for (let s = 0; s < ns; s++) {
-      const g = cellG(gp, gm, nd, p, s);
+      const g = cell[o + s];
       weighted += g * (s + 1);
       cum += g;
-      alpha[p * ns + s] = r * (weighted + (s + 1) * (tot - cum));
+      alphaT[s * P + p] = r * (weighted + (s + 1) * (tot - cum));
     }
   }
   const W = new Float64Array(ns * nd);
   const suffix = new Float64Array(P + 1);
   for (let s = 0; s < ns; s++) {
+    const o = s * P;
     // suffix[q] = sum_{p >= q} G_ps (P - p); the prefix sum_{p < q} G_ps runs forward.
     suffix[P] = 0;
-    for (let p = P - 1; p >= 0; p--) suffix[p] = suffix[p + 1] + cellG(gp, gm, nd, p, s) * (P - p);
+    for (let p = P - 1; p >= 0; p--) suffix[p] = suffix[p + 1] + cellT[o + p] * (P - p);
     let prefix = 0;
     for (let q = 0; q < P; q++) {
-      const g = cellG(gp, gm, nd, q, s);
+      const g = cellT[o + q];
       prefix += g;
       const beta = r * ((P - q) * prefix + suffix[q + 1]);
-      const t = g * (1 - alpha[q * ns + s] - beta);
+      const t = g * (1 - alphaT[o + q] - beta);
       W[s * nd + (q >> 1)] += (q & 1) === 0 ? t / gu : -t / gu;
     }
   }

@@ -242,21 +242,23 @@ export function accumulateEnergyParamGrad(
   const { nx, n1, n2 } = d;
   const N = nx + n1 + n2;
   const tmp = new Float64Array(2);
+  // Arrays in locals: the inner loops are the in-situ step's main digital cost.
+  const { W0, W1, b0, b1, bx } = acc;
   for (let b = from; b < to; b++) {
     const off = b * N;
     hiddenRho(d, s, off, act, r1, r2, tmp);
-    for (let j = 0; j < nx; j++) acc.bx[j] -= w * s[off + j];
+    for (let j = 0; j < nx; j++) bx[j] -= w * s[off + j];
     for (let i = 0; i < n1; i++) {
       const ri = w * r1[i];
-      acc.b0[i] -= ri;
+      b0[i] -= ri;
       const row = i * nx;
-      for (let j = 0; j < nx; j++) acc.W0[row + j] -= ri * s[off + j];
+      for (let j = 0; j < nx; j++) W0[row + j] -= ri * s[off + j];
     }
     for (let k = 0; k < n2; k++) {
       const rk = w * r2[k];
-      acc.b1[k] -= rk;
+      b1[k] -= rk;
       const row = k * n1;
-      for (let i = 0; i < n1; i++) acc.W1[row + i] -= rk * r1[i];
+      for (let i = 0; i < n1; i++) W1[row + i] -= rk * r1[i];
     }
   }
 }

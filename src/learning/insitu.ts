@@ -9,10 +9,11 @@ import { type Dims, type Params, stateSize, zeroParams } from '../circuit/params
 import { freeStart, nudgeTargets } from '../circuit/phase.js';
 import type { Simulation } from '../build/build.js';
 import { buildChip } from '../build/build.js';
-import { type Chip, programWeights } from '../chip/chip.js';
-import { dac, measure, nudgeDac } from '../chip/measure.js';
+import { type Chip, drawProgramNoise, type ProgramNoise, programWeights } from '../chip/chip.js';
+import { dac, drawReadNoise, measure, nudgeDac } from '../chip/measure.js';
 import { CircuitModel } from '../dynamics/circuit.js';
-import { accumulateEnergyParamGrad, type NeuronActivation } from '../dynamics/network.js';
+import { accumulateEnergyParamGrad, hiddenRho, type NeuronActivation } from '../dynamics/network.js';
+import { kernelInstance } from '../solvers/wasm-engine.js';
 import type { TransientStats } from '../solvers/transient.js';
 import type { RelaxEngine } from '../solvers/engine.js';
 import type { GradientEstimate } from './estimate.js';
@@ -43,19 +44,107 @@ export function controllerActivation(chip: Chip): NeuronActivation {
 
 /** Local update from measured states: mean_b [dE/dtheta(s+) - dE/dtheta(s-)] / (2 beta). */
 export function localGradient(chip: Chip, d: Dims, sPlus: Float64Array, sMinus: Float64Array, beta: number): Params {
-  const B = sPlus.length / stateSize(d);
+  const acc = localAccumulator(chip, d, sPlus.length / stateSize(d), beta);
+  acc.add(sPlus, 1);
+  acc.add(sMinus, -1);
+  return acc.g;
+}
+
+/** localGradient in two halves (the plus phase's term, then the minus phase's): the same sums in the same order. */
+function localAccumulator(chip: Chip, d: Dims, B: number, beta: number) {
   const g = zeroParams(d);
   const w = 1 / (2 * beta * B);
   const r1 = new Float64Array(d.n1);
   const r2 = new Float64Array(d.n2);
   const act = controllerActivation(chip);
-  accumulateEnergyParamGrad(d, sPlus, 0, B, w, g, r1, r2, act);
-  accumulateEnergyParamGrad(d, sMinus, 0, B, -w, g, r1, r2, act);
-  return g;
+  const k = outerKernels();
+  const add = k ? (s: Float64Array, sign: 1 | -1) => outerAccumulate(k, d, s, B, sign * w, g, r1, r2, act) : (s: Float64Array, sign: 1 | -1) => accumulateEnergyParamGrad(d, s, 0, B, sign * w, g, r1, r2, act);
+  return { g, add };
 }
 
-/** One in-situ GradEP estimate on the chip as currently programmed. */
-export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, xt: Float64Array, ut: Float64Array, cfg: InsituConfig, noise: NoiseStreams): Promise<GradientEstimate<TransientStats>> {
+interface OuterKernels {
+  k: { outerSub(acc: number, k: number, v: number, B: number, rows: number, cols: number): void };
+  memory: WebAssembly.Memory;
+}
+
+/** This thread's instance of the outer-product kernel (assembly/outer.ts), or null without wasm. */
+let outer: OuterKernels | null | undefined;
+
+function outerKernels(): OuterKernels | null {
+  if (outer === undefined) {
+    const inst = kernelInstance(1);
+    outer = inst ? { k: inst.exports as unknown as OuterKernels['k'], memory: inst.memory } : null;
+  }
+  return outer;
+}
+
+/**
+ * accumulateEnergyParamGrad(d, s, 0, B, w, g, r1, r2, act) with the weight sums in wasm: the
+ * biases and the per-sample factors (w rho, taken exactly as there) here, the outer products by
+ * outerSub, which subtracts the same products in the same order, so g is bit-identical. The
+ * kernel's memory holds g's weights only during this synchronous call.
+ */
+function outerAccumulate(o: OuterKernels, d: Dims, s: Float64Array, B: number, w: number, g: Params, r1: Float64Array, r2: Float64Array, act: NeuronActivation): void {
+  const { nx, n1, n2 } = d;
+  const N = stateSize(d);
+  const sizes = [n1 * nx, n2 * n1, B * nx, B * n1, B * n1, B * n2];
+  const at: number[] = [];
+  let p = 65536;
+  for (const n of sizes) {
+    at.push(p);
+    p += Math.ceil((8 * n) / 64) * 64;
+  }
+  const have = o.memory.buffer.byteLength;
+  if (p > have) o.memory.grow(Math.ceil((p - have) / 65536));
+  const buf = o.memory.buffer;
+  const [W0, W1, X, K1, R1, K2] = sizes.map((n, q) => new Float64Array(buf, at[q], n));
+  W0.set(g.W0);
+  W1.set(g.W1);
+  const tmp = new Float64Array(2);
+  for (let b = 0; b < B; b++) {
+    const off = b * N;
+    hiddenRho(d, s, off, act, r1, r2, tmp);
+    for (let j = 0; j < nx; j++) {
+      g.bx[j] -= w * s[off + j];
+      X[b * nx + j] = s[off + j];
+    }
+    for (let i = 0; i < n1; i++) {
+      const ri = w * r1[i];
+      g.b0[i] -= ri;
+      K1[b * n1 + i] = ri;
+      R1[b * n1 + i] = r1[i];
+    }
+    for (let k = 0; k < n2; k++) {
+      const rk = w * r2[k];
+      g.b1[k] -= rk;
+      K2[b * n2 + k] = rk;
+    }
+  }
+  o.k.outerSub(at[0], at[3], at[2], B, n1, nx);
+  o.k.outerSub(at[1], at[5], at[4], B, n2, n1);
+  g.W0.set(W0);
+  g.W1.set(W1);
+}
+
+/**
+ * Let a transient just started reach its workers (its inputs written, its jobs posted), so the
+ * controller's digital work on the previous phase runs while the chip relaxes. The catch keeps
+ * a failure meanwhile from counting as unhandled; the caller's await still sees it.
+ */
+async function started<T>(p: Promise<T>): Promise<{ done: Promise<T> }> {
+  p.catch(() => undefined);
+  await new Promise<void>((r) => setImmediate(r));
+  // Wrapped: an async function's returned promise would be awaited along with it.
+  return { done: p };
+}
+
+/**
+ * One in-situ GradEP estimate on the chip as currently programmed. The read-outs and the local
+ * update of a phase are computed while the next phase's transient runs, their read noise drawn
+ * during the free phase; the read stream's draws (free, plus, minus) and the update's sums keep
+ * their order. `whileFree` runs during the free phase.
+ */
+export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, xt: Float64Array, ut: Float64Array, cfg: InsituConfig, noise: NoiseStreams, whileFree?: () => void): Promise<GradientEstimate<TransientStats>> {
   const chip = model.chip;
   const d = chip.d;
   const N = stateSize(d);
@@ -69,19 +158,28 @@ export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, x
   // Free phase from x = x_t (the DAC drives the initial condition), h = 0.
   const s = freeStart(d, xtD, B);
   const avgFree = new Float64Array(B * N);
-  const free = await engine.transient(model, s, { lambda, xt: xtD, xtarget: null, betaKappa: 0 }, opts(tFree, 'free'), avgFree);
-  const mFree = measure(chip, avgFree, readRng);
-  const mse = flowMse(d, mFree, xt, ut, alpha, lambda);
+  const freeRun = await started(engine.transient(model, s, { lambda, xt: xtD, xtarget: null, betaKappa: 0 }, opts(tFree, 'free'), avgFree));
+  // Work the caller can do while the free phase runs (the controller is otherwise idle then),
+  // and the read noise of all three read-outs: the read stream's draws in their order.
+  whileFree?.();
+  const [zFree, zPlus, zMinus] = [0, 1, 2].map(() => drawReadNoise(chip, readRng, B * N));
+  const free = await freeRun.done;
   // Nudged phases continue from the physical end state of the free phase.
   const sP = s.slice();
   const avgP = new Float64Array(B * N);
-  const plus = await engine.transient(model, sP, { lambda, xt: xtD, xtarget: xtgD, betaKappa: beta * kappa }, opts(tNudge, 'plus'), avgP);
+  const plusRun = await started(engine.transient(model, sP, { lambda, xt: xtD, xtarget: xtgD, betaKappa: beta * kappa }, opts(tNudge, 'plus'), avgP));
+  const mFree = measure(chip, avgFree, zFree);
+  const mse = flowMse(d, mFree, xt, ut, alpha, lambda);
+  const local = localAccumulator(chip, d, B, beta);
+  const plus = await plusRun.done;
   const sM = s.slice();
   const avgM = new Float64Array(B * N);
-  const minus = await engine.transient(model, sM, { lambda, xt: xtD, xtarget: xtgD, betaKappa: -beta * kappa }, opts(tNudge, 'minus'), avgM);
-  const grads = localGradient(chip, d, measure(chip, avgP, readRng), measure(chip, avgM, readRng), beta);
+  const minusRun = await started(engine.transient(model, sM, { lambda, xt: xtD, xtarget: xtgD, betaKappa: -beta * kappa }, opts(tNudge, 'minus'), avgM));
+  local.add(measure(chip, avgP, zPlus), 1);
+  const minus = await minusRun.done;
+  local.add(measure(chip, avgM, zMinus), -1);
   return {
-    grads,
+    grads: local.g,
     flowMse: mse,
     free,
     plus,
@@ -99,12 +197,19 @@ export async function insituEstimate(engine: RelaxEngine, model: CircuitModel, x
  */
 export function insituEstimator(sim: Simulation, chipSeed: number, seed: number, engine: RelaxEngine) {
   const chip = buildChip(sim.spec, chipSeed);
+  // The write noise of step n + 1 does not depend on the weights: training (consecutive steps)
+  // draws it during step n's free phase instead of before step n + 1's transients.
+  let ahead: { step: number; noise: ProgramNoise | null } | null = null;
+  let last = Number.NaN;
   return {
     chip,
     estimate(p: Params, xt: Float64Array, ut: Float64Array, step: number) {
       // The chip state is a function of (weights, step), so resumed runs are exact.
-      programWeights(chip, p, new Rng(seed, 'program', step));
-      return insituEstimate(engine, new CircuitModel(chip), xt, ut, sim, { seed, stream: ['train', step] });
+      programWeights(chip, p, new Rng(seed, 'program', step), ahead?.step === step ? ahead.noise : null);
+      ahead = null;
+      const next = step === last + 1 ? () => (ahead = { step: step + 1, noise: drawProgramNoise(chip, new Rng(seed, 'program', step + 1)) }) : undefined;
+      last = step;
+      return insituEstimate(engine, new CircuitModel(chip), xt, ut, sim, { seed, stream: ['train', step] }, next);
     },
   };
 }

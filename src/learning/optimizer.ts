@@ -27,7 +27,11 @@ export function newAdamState(p: Params): AdamState {
 
 export function gradNorm(g: Params): number {
   let sq = 0;
-  for (const k of PARAM_NAMES) for (const v of g[k]) sq += v * v;
+  // Indexed loops (not for-of): the same sum in the same order, run every training step.
+  for (const k of PARAM_NAMES) {
+    const a = g[k];
+    for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
+  }
   return Math.sqrt(sq);
 }
 
@@ -36,7 +40,12 @@ export function clipGradNorm(g: Params, maxNorm: number): number {
   const n = gradNorm(g);
   if (maxNorm > 0) {
     const c = maxNorm / (n + 1e-6);
-    if (c < 1) for (const k of PARAM_NAMES) for (let i = 0; i < g[k].length; i++) g[k][i] *= c;
+    if (c < 1) {
+      for (const k of PARAM_NAMES) {
+        const a = g[k];
+        for (let i = 0; i < a.length; i++) a[i] *= c;
+      }
+    }
   }
   return n;
 }

@@ -178,14 +178,17 @@ function writeConstants(mem: ArrayBuffer | SharedArrayBuffer, ctx: number): void
   i.fill(0x80000000 | 0, CTX.V_SIGN / 4, CTX.V_SIGN / 4 + 4);
 }
 
-/** W packed in 8-output panels: panel p holds, for each input j, outputs 8p..8p+7 (zero-padded). */
-function packPanels(dst: Float32Array, at: number, nOutPad: number, nInPad: number, w: (o: number, j: number) => number): void {
-  for (let p = 0; p < nOutPad / 8; p++) {
-    for (let j = 0; j < nInPad; j++) {
-      const base = at + (p * nInPad + j) * 8;
-      for (let c = 0; c < 8; c++) dst[base + c] = w(p * 8 + c, j);
-    }
-  }
+/**
+ * W packed in 8-output panels: panel p holds, for each input j, outputs 8p..8p+7 (zero-padded);
+ * output o, input j lands at (o >> 3) nInPad 8 + 8 j + (o & 7). Zeroes the region first; the
+ * caller then writes the real entries with panelAt (direct loops: this runs every transient).
+ */
+function clearPanels(dst: Float32Array, at: number, nOutPad: number, nInPad: number): void {
+  dst.fill(0, at, at + nOutPad * nInPad);
+}
+
+function panelAt(at: number, nInPad: number, o: number, j: number): number {
+  return at + ((o >> 3) * nInPad + j) * 8 + (o & 7);
 }
 
 /** Weights of the forward (f: W x, W1 rho(h1)) and backward (b: W^T rho) paths; an ideal network has f = b. */
@@ -205,18 +208,19 @@ function packWeights(f: Float32Array, L: WasmLayout, d: Dims, w: PathWeights): v
   const dx = d.nx;
   const d1 = d.n1;
   const d2 = d.n2;
-  packPanels(f, L.pa1 / 4, n1, nx + n2, (o, j) => {
-    if (o >= d1) return 0;
-    if (j < nx) return j < dx ? w.W0f[o * dx + j] : 0;
-    const k = j - nx;
-    return k < d2 ? w.W1b[k * d1 + o] : 0;
-  });
-  packPanels(f, L.pa2 / 4, nx + n2, n1, (o, i) => {
-    if (i >= d1) return 0;
-    if (o < nx) return o < dx ? w.W0b[i * dx + o] : 0;
-    const k = o - nx;
-    return k < d2 ? w.W1f[k * d1 + i] : 0;
-  });
+  const a1 = L.pa1 / 4;
+  const in1 = nx + n2;
+  clearPanels(f, a1, n1, in1);
+  for (let o = 0; o < d1; o++) {
+    for (let j = 0; j < dx; j++) f[panelAt(a1, in1, o, j)] = w.W0f[o * dx + j];
+    for (let k = 0; k < d2; k++) f[panelAt(a1, in1, o, nx + k)] = w.W1b[k * d1 + o];
+  }
+  const a2 = L.pa2 / 4;
+  clearPanels(f, a2, nx + n2, n1);
+  for (let i = 0; i < d1; i++) {
+    for (let o = 0; o < dx; o++) f[panelAt(a2, n1, o, i)] = w.W0b[i * dx + o];
+    for (let k = 0; k < d2; k++) f[panelAt(a2, n1, nx + k, i)] = w.W1f[k * d1 + i];
+  }
 }
 
 /** Samples float32 left above tol: indices, float32 iterations and residuals; and the largest residual of the rest. */

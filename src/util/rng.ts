@@ -77,9 +77,10 @@ export class Rng {
     while (u === 0) u = this.uniform();
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
+    const a = 2 * Math.PI * v;
+    this.spare = r * Math.sin(a);
     this.hasSpare = true;
-    return r * Math.cos(2 * Math.PI * v);
+    return r * Math.cos(a);
   }
 
   fillNormal(out: Float64Array | Float32Array, mean = 0, std = 1): void {
