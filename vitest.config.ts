@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The slow tier (`npm run test:slow`, vitest.slow.config.ts; CI runs it after `npm test`):
+    // the few inherently large cases, kept out of the everyday run.
+    exclude: ['test/slow/**', '**/node_modules/**'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     // Two cores: files run in parallel forks; heavy tests keep their own budgets small.

@@ -218,6 +218,10 @@ describe('evaluator (MLP trained on optdigits.tra)', () => {
 });
 
 describe('evaluateSamples and reference rows', () => {
+  // The full-size reference rows (three evaluations of 1797 images), computed once for the tests that read them.
+  let full: ReturnType<typeof referenceRows> | undefined;
+  const fullRows = () => (full ??= referenceRows(0));
+
   it('the reference set against itself: fd 0, coverage 10, precision = recall = 1, sharpness 0, copies 1', () => {
     const tes = loadDigits('tes');
     const m = evaluateSamples(tes.images, tes.n);
@@ -234,7 +238,7 @@ describe('evaluateSamples and reference rows', () => {
 
   it('reference rows come at the samples\' own n: FD of real digits grows as n shrinks (like with like)', () => {
     const small = referenceRows(0, {}, 100);
-    const full = referenceRows(0);
+    const full = fullRows();
     expect(small.real.n).toBe(100);
     expect(small.noise.n).toBe(100);
     expect(full.real.n).toBe(1797);
@@ -244,7 +248,7 @@ describe('evaluateSamples and reference rows', () => {
   });
 
   it('noise is worse than real held-out digits on every metric; blur sits in between on fd and sharpness', () => {
-    const { real, blurred, noise } = referenceRows(0);
+    const { real, blurred, noise } = fullRows();
     expect(noise.fd).toBeGreaterThan(real.fd);
     expect(noise.recognisability).toBeLessThan(real.recognisability);
     expect(noise.coverage).toBeLessThan(real.coverage);

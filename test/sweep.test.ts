@@ -18,6 +18,7 @@ import { DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
 import { initParams } from '../src/learning/init.js';
 import { PAPER_DIMS } from '../src/circuit/params.js';
 import { defaultReportDir } from '../src/cli/commands/report.js';
+import { FAST_FLAGSHIPS, FLAGSHIPS, runFlagship } from './helpers/flagship.js';
 
 const CLI = packagePath('dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'gradep-sweep-'));
@@ -408,8 +409,9 @@ describe('generate points', () => {
 
 describe('the flagship sweeps', () => {
   // Every committed sweep file runs end to end on its --quick budget and turns into a report.
-  const flagships = readdirSync(packagePath('experiments')).filter((f) => f.endsWith('.json'));
+  const flagships = FLAGSHIPS;
   it('are all here', () => {
+    expect(FAST_FLAGSHIPS.every((f) => flagships.includes(f))).toBe(true);
     expect(flagships).toEqual(expect.arrayContaining(['relaxation-vs-quality.json', 'sweep-mismatch.json', 'sweep-nudge-gradient.json', 'sweep-nudge-quality.json', 'sweep-bits.json', 'sweep-relaxation-reram.json', 'sweep-nudge-settling.json', 'sweep-transfer-ablation.json', 'sweep-pulsed-asymmetry.json', 'sweep-activation-cmos.json']));
   });
   // A quick budget must still mean something: samples generated over the full horizon (t1 = 0.1
@@ -436,25 +438,6 @@ describe('the flagship sweeps', () => {
       expect(sweepPoints(loadSweep(path, { quick: true }), f).length, f).toBeGreaterThanOrEqual(2);
     }
   });
-  for (const f of flagships) {
-    it(`${f} runs with --quick and reports`, () => {
-      const out = join(dir, `flagship-${f}`);
-      const r = gradep('sweep', packagePath('experiments', f), '--quick', '--out', out, '--json');
-      expect(r.status, r.stderr).toBe(0);
-      const n = lines(out).length;
-      expect(n).toBe(JSON.parse(r.stdout).points);
-      for (const l of lines(out)) {
-        const row = JSON.parse(l);
-        if (row.action === 'gradient') {
-          expect(row.gradient.cosine).toBeGreaterThan(-1);
-          expect(row.gradient.cosine).toBeLessThanOrEqual(1);
-        } else expect(Number.isFinite(row.metrics.fd)).toBe(true);
-      }
-      const rep = gradep('report', out, '--out', join(out, 'report'));
-      expect(rep.status, rep.stderr).toBe(0);
-      expect(readFileSync(join(out, 'report', 'README.md'), 'utf8')).toContain('|');
-      // Generation sweeps draw quality against relaxation time and horizon.
-      if (f === 'relaxation-vs-quality.json') for (const png of ['quality-vs-time-fd.png', 'horizon-fd.png']) expect(existsSync(join(out, 'report', png))).toBe(true);
-    });
-  }
+  // One here; the rest in test/slow/flagship-sweeps.test.ts (npm run test:slow).
+  for (const f of FAST_FLAGSHIPS) it(`${f} runs with --quick and reports`, () => runFlagship(dir, f));
 });

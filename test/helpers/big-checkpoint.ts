@@ -1,0 +1,23 @@
+/** A checkpoint of any layer sizes filled with deterministic values, for the checkpoint size tests. */
+import { type Dims, type Params, zeroParams } from '../../src/circuit/params.js';
+import { type Checkpoint, loadCheckpoint } from '../../src/learning/checkpoint.js';
+import { tiny, V1_CHECKPOINT } from './tiny-run.js';
+
+const KEYS = ['W0', 'b0', 'W1', 'b1', 'bx'] as const;
+
+/** The v1 fixture resized to `d`: params, EMA and Adam m and v filled (v >= 0), optimizer step 7. */
+export function bigCheckpoint(d: Dims): { ck: Checkpoint; params: Params; v: Params } {
+  const circuit = structuredClone(tiny);
+  circuit.layers = { visible: d.nx, hidden1: d.n1, hidden2: d.n2 };
+  const fill = (seed: number) => {
+    const p = zeroParams(d);
+    let x = seed;
+    for (const k of KEYS) for (let i = 0; i < p[k].length; i++) p[k][i] = Math.sin((x += 1.2345)) * 0.731;
+    return p;
+  };
+  const params = fill(1);
+  const v = fill(2);
+  for (const k of KEYS) for (let i = 0; i < v[k].length; i++) v[k][i] = Math.abs(v[k][i]) * 1e-7;
+  const ck: Checkpoint = { ...loadCheckpoint(V1_CHECKPOINT), circuit, params, ema_params: fill(3), optimizer: { t: 7, m: fill(4), v } };
+  return { ck, params, v };
+}
