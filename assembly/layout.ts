@@ -12,6 +12,7 @@ export const C_BA2 = 28; // ptr: [bx | b1] (nx + n2)
 export const C_CLAMPX = 32; // i32: 1 when x is clamped, else 0
 export const C_STRIDE = 36; // i32: bytes from one slot to the next
 export const C_M = 40; // i32: Anderson memory (columns of DF and DG)
+export const C_PRECOND = 44; // i32: equilibrium hidden preconditioner: 1 diag_hessian (O_H2 holds it), 0 none
 
 // Per-sample slot: offsets of its vectors (64-byte aligned).
 export const O_S = 48; // slot: state [x|h1|h2] (N)
@@ -21,6 +22,7 @@ export const O_G = 60; // slot: grad F (N)
 export const O_D = 64; // slot: [rho'(h1)|rho'(h2)] (n1+n2)
 export const O_A = 68; // slot: drives [ax|a1|a2] (N)
 export const O_R = 72; // slot: rho of [h1|h2] (n1+n2), for the energy
+export const O_H2 = 76; // slot: rho'' of [h1|h2] (n1+n2), then the diag_hessian preconditioner 1/max(floor, 1 - rho'' a)
 export const O_FP = 80; // slot: Anderson: last step f = -eta P g (N); chip: y0, the step's start
 export const O_GMP = 84; // slot: Anderson: last s + f (N); chip: window sum
 export const O_BEST = 88; // slot: best iterate so far (N); chip: this step's noise
@@ -84,6 +86,7 @@ export const V_NEGEPS = 656; // f32x4: -eps, the paper dynamics' step
 export const V_SIGN = 672; // i32x4: 0x80000000
 export const V_IVK = 688; // f32x4: chip sinh I-V (CHIPF & 16): k = v_read_scale V_unit / V0
 export const V_IVH = 704; // f32x4: chip sinh I-V: 1 / (2 k)
+export const V_HFLOOR = 720; // f32x4: floor of the diagonal Hessian in the diag_hessian preconditioner
 
 // Chip activation of kind tanh (rho = A tanh((u - offset_i)/s) + c; its u0 is folded into OFF).
 export const V_TA = 960; // f32x4: amplitude A

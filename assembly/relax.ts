@@ -29,7 +29,7 @@ import {
   V_E5, V_MAGIC, V_LAMBDA, V_BK, V_NEGEPS, V_SIGN
 } from './layout';
 // chip activation of kind tanh (actTanh)
-import { C_ACT, V_TA, V_TIS, V_TB } from './layout';
+import { C_ACT, V_TA, V_TIS, V_TB, C_PRECOND, O_H2, V_HFLOOR } from './layout';
 // chip transients: exponential steps, the rho' path, multiplicative noise, amplifier poles, sinh I-V
 import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1Z, C_P2Z, C_SIGZ, V_IVK, V_IVH } from './layout';
 
@@ -102,7 +102,7 @@ import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1
  *   tanh(z) = E/(E + 2) with E = expm1(2z) (no cancellation for small z),
  *   rho' = (1 - tanh(z)^2) sigmoid (1 + u (1 - sigmoid)).
  */
-@inline function act(u: v128, c: usize, dOut: usize): v128 {
+@inline function act(u: v128, c: usize, dOut: usize, d2Out: usize = 0): v128 {
   // Ordered for short dependency chains: everything that does not wait on a division or
   // an exp is computed beside it.
   const one = v128.load(c, V_ONE);
@@ -115,7 +115,14 @@ import { C_EA, C_P1, C_P2, C_CHIPF, C_DM, C_DOFF, C_SQ, C_SLN, C_WZ, C_EAZ, C_P1
   const em = vexpm1(f32x4.pmin(f32x4.mul(u02, sig), v128.load(c, V_EXPHI)), c); // expm1(2z)
   const w = f32x4.mul(sig, madd(u, oms, one));
   const th = f32x4.div(em, f32x4.add(em, v128.load(c, V_TWO)));
-  v128.store(dOut, f32x4.mul(nmadd(th, th, one), w));
+  const sech2 = nmadd(th, th, one);
+  v128.store(dOut, f32x4.mul(sech2, w));
+  if (d2Out) {
+    // rho'' = sech^2(z) [silu'' - 0.2 tanh(z) silu'^2], silu'' = sig oms (2 + u (oms - sig)).
+    const s2 = f32x4.mul(f32x4.mul(sig, oms), madd(u, f32x4.sub(oms, sig), v128.load(c, V_TWO)));
+    const t = f32x4.mul(f32x4.mul(th, v128.load(c, V_FIFTH)), f32x4.mul(w, w));
+    v128.store(d2Out, f32x4.mul(sech2, f32x4.sub(s2, t)));
+  }
   return f32x4.mul(th, v128.load(c, V_TEN));
 }
 
@@ -191,11 +198,13 @@ function prep4(ctx: usize, s0: usize, s1: usize, s2: usize, s3: usize, xb: usize
  * each slot's D, rho into R when keepR, and rho unit-major into dst. Returns the next dst.
  */
 @inline function actBlock(c: usize, s0: usize, s1: usize, s2: usize, s3: usize, o: usize, q: usize, orr: usize, n: i32, keepR: bool, dst: usize): usize {
+  // rho'' (into H2) only where the diag_hessian preconditioner will read it.
+  const oh = keepR && ld(c, C_PRECOND) != 0 ? <usize>ld(c, O_H2) - <usize>ld(c, O_D) : 0;
   for (let k = 0; k < n; k += 4) {
-    const r0 = act(v128.load(s0 + o), c, s0 + q);
-    const r1 = act(v128.load(s1 + o), c, s1 + q);
-    const r2 = act(v128.load(s2 + o), c, s2 + q);
-    const r3 = act(v128.load(s3 + o), c, s3 + q);
+    const r0 = act(v128.load(s0 + o), c, s0 + q, oh ? s0 + q + oh : 0);
+    const r1 = act(v128.load(s1 + o), c, s1 + q, oh ? s1 + q + oh : 0);
+    const r2 = act(v128.load(s2 + o), c, s2 + q, oh ? s2 + q + oh : 0);
+    const r3 = act(v128.load(s3 + o), c, s3 + q, oh ? s3 + q + oh : 0);
     if (keepR) {
       v128.store(s0 + q + orr, r0);
       v128.store(s1 + q + orr, r1);
@@ -382,12 +391,16 @@ function grad(ctx: usize, slot: usize, update: i32): void {
     }
   }
   const nh1 = nx + n1;
+  // diag_hessian: H2 (rho'') becomes P = 1/max(floor, 1 - rho'' a), read by `anderson`.
+  const hp = !update && ld(ctx, C_PRECOND) != 0 ? slot + <usize>ld(ctx, O_H2) - (<usize>nx << 2) : 0;
+  const floor = v128.load(c, V_HFLOOR);
   for (; n < N; n += 4) {
     const o = <usize>n << 2;
     const h = v128.load(s + o);
     const av = v128.load(a + o);
     const f = f32x4.mul(v128.load(dd + o), av);
     const gv = f32x4.sub(h, f);
+    if (hp) v128.store(hp + o, f32x4.div(v128.load(c, V_ONE), f32x4.pmax(nmadd(v128.load(hp + o), av, v128.load(c, V_ONE)), floor)));
     gs = madd(gv, gv, gs);
     ss = madd(h, h, ss);
     fs = madd(f, f, fs);
@@ -528,10 +541,12 @@ export function anderson(ctx: usize, slot: usize, eta: f32, px: f32, count: i32,
   const ch = f32x4.splat(-eta);
   const dfc = DF + <usize>col * rowB;
   const dgc = DG + <usize>col * rowB;
+  const hp = ld(ctx, C_PRECOND) != 0 ? slot + <usize>ld(ctx, O_H2) - (<usize>nx << 2) : 0;
   for (let n = 0; n < N; n += 4) {
     const o = <usize>n << 2;
     const sv = v128.load(s + o);
-    const f = f32x4.mul(n < nx ? cx : ch, v128.load(g + o));
+    let f = f32x4.mul(n < nx ? cx : ch, v128.load(g + o));
+    if (hp && n >= nx) f = f32x4.mul(f, v128.load(hp + o));
     const gm = f32x4.add(sv, f);
     if (addCol) {
       v128.store(dfc + o, f32x4.sub(f, v128.load(FP + o)));

@@ -194,14 +194,17 @@ describe('WasmEngine', () => {
   it.skipIf(!existsSync(PAPER_CKPT))('every sample of a trained-weight batch reaches tol 1e-5 (paper checkpoint, float64 finish)', async () => {
     const p = loadCheckpoint(PAPER_CKPT).params;
     const data = loadDigits('tes');
-    // Samples 96..143 of the first training batch: float32 alone leaves 6 of them above tol.
-    const xt = drawFlowBatch(data.images, data.n, d.nx, data.n, 'ot', 0, 0).xt.slice(96 * d.nx, 144 * d.nx);
+    // Samples 0..47 of the first training batch: float32 alone, unpreconditioned, leaves 3 of
+    // them above tol (the paper checkpoint of 2026-12-02; 1-4 in each of the next 8 windows).
+    const xt = drawFlowBatch(data.images, data.n, d.nx, data.n, 'ot', 0, 0).xt.slice(0, 48 * d.nx);
     const B = 48;
     const ph: Phase = { lambda: 15, betaKappa: 0, xt, xtarget: null };
-    const only32 = await (await engine(2, true, false)).relax(p, d, freeStart(d, xt, B), ph, eqSpec(1e-5));
+    // Unpreconditioned: the diag_hessian map converges all of them in float32 alone.
+    const spec: RelaxSpec = { ...eqSpec(1e-5), equilibrium: { ...DEFAULT_EQUILIBRIUM, precondition: 'none' } };
+    const only32 = await (await engine(2, true, false)).relax(p, d, freeStart(d, xt, B), ph, spec);
     expect(only32.unconverged).toBeGreaterThan(0);
     const a = freeStart(d, xt, B);
-    const st = await (await engine(2)).relax(p, d, a, ph, eqSpec(1e-5));
+    const st = await (await engine(2)).relax(p, d, a, ph, spec);
     expect(st.unconverged).toBe(0);
     expect(st.residualMax).toBeLessThanOrEqual(1e-5);
     // float64 residuals of the returned states (float32-rounded where float32 converged).

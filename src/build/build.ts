@@ -45,6 +45,7 @@ export function relaxSpecOf(c: CircuitSpec, method: RelaxMethodName = c.relax.me
       maxIter: c.relax.max_iter,
       memory: c.relax.memory,
       eta: c.relax.eta,
+      precondition: c.relax.precondition,
       fallbackIter: 20 * c.relax.T,
       fallbackEps: c.relax.epsilon,
     },

@@ -20,16 +20,26 @@ export interface EquilibriumOptions {
   memory: number;
   /** Step eta of the preconditioned map (1 = exact x update). */
   eta: number;
+  /**
+   * Hidden-unit preconditioner of the map: `diag_hessian` scales each hidden unit's step by
+   * 1 / max(0.2, 1 - rho''(h) a), the inverse of dF^2/dh^2 with the other units held (a does not
+   * depend on h itself in a layered network); `none` by 1. Fixed points are the same.
+   */
+  precondition: 'diag_hessian' | 'none';
   /** Plain preconditioned steps (size `fallbackEps`) taken from the best iterate when Anderson fails. */
   fallbackIter: number;
   fallbackEps: number;
 }
+
+/** Floor of the diagonal Hessian in the `diag_hessian` preconditioner (non-convex units get at most a 5x step). */
+export const HESSIAN_FLOOR = 0.2;
 
 export const DEFAULT_EQUILIBRIUM: EquilibriumOptions = {
   tol: 1e-5,
   maxIter: 300,
   memory: 10,
   eta: 1,
+  precondition: 'diag_hessian',
   fallbackIter: 2000,
   fallbackEps: 0.1,
 };

@@ -7,12 +7,14 @@
  *   Euler discretisation of ds/dt = -grad F / tau with dt = eps * tau.
  * - `equilibrium`: Anderson acceleration (Walker & Ni 2011, type II, memory m) of the
  *   preconditioned gradient map g(s) = s - eta P grad F(s), P = diag(1/(1+lambda+beta*kappa)
- *   on x, 1 on h). The x block with eta = 1 is the exact minimiser of F over x given h.
+ *   on x; on h 1/max(0.2, 1 - rho''(h) a), the inverse diagonal of the Hessian (`diag_hessian`),
+ *   or 1). The x block with eta = 1 is the exact minimiser of F over x given h.
  *   Fixed points of g are exactly the stationary points of F. Samples are independent, so
  *   each sample converges on its own (and stops early).
  */
 import { computeDrives, freeEnergyFromDrives, gradFromDrives, Scratch } from '../dynamics/network.js';
-import type { EquilibriumOptions, PaperOptions } from '../circuit/analysis.js';
+import { type EquilibriumOptions, HESSIAN_FLOOR, type PaperOptions } from '../circuit/analysis.js';
+import { rhoSecond } from '../dynamics/activation.js';
 import { type Dims, type Params, stateSize } from '../circuit/params.js';
 import type { Phase } from '../circuit/phase.js';
 
@@ -252,7 +254,7 @@ function anderson(
     }
     if (res <= opt.tol) return { iters: it, evals, res, fallback: false };
     if (it === opt.maxIter) break;
-    plainStep(w, s, off, opt.eta, px, d.nx);
+    plainStep(w, s, off, opt.eta, px, d, opt.precondition === 'diag_hessian');
     // Anderson history uses consecutive accepted iterates only (a backtrack reset it).
     if (havePrev && m > 0 && scale === 1) {
       if (count < m) count++;
@@ -275,11 +277,22 @@ function anderson(
   return fallbackDescent(p, d, s, b, ph, opt, w, px, it, evals, bestRes);
 }
 
-/** The preconditioned gradient step f = -eta P g and the map value gm = s + f. */
-function plainStep(w: AndersonWork, s: Float64Array, off: number, eta: number, px: number, nx: number): void {
-  const { N, g, f, gm } = w;
+/**
+ * The preconditioned gradient step f = -eta P g and the map value gm = s + f, from the drives
+ * of s in w.sc. With `diag`, a hidden unit's P is 1/max(HESSIAN_FLOOR, d^2F/dh^2), where
+ * d^2F/dh^2 = 1 - rho''(h) a (a, the unit's drive, does not depend on h).
+ */
+function plainStep(w: AndersonWork, s: Float64Array, off: number, eta: number, px: number, d: Dims, diag: boolean): void {
+  const { N, g, f, gm, sc } = w;
+  const nx = d.nx;
+  const n1 = nx + d.n1;
   for (let n = 0; n < N; n++) {
-    const step = -eta * (n < nx ? px : 1) * g[n];
+    let p = n < nx ? px : 1;
+    if (diag && n >= nx) {
+      const a = n < n1 ? sc.a1[n - nx] : sc.a2[n - n1];
+      p = 1 / Math.max(HESSIAN_FLOOR, 1 - rhoSecond(s[off + n]) * a);
+    }
+    const step = -eta * p * g[n];
     f[n] = step;
     gm[n] = s[off + n] + step;
   }

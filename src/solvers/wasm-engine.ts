@@ -29,7 +29,7 @@ import type { Phase } from '../circuit/phase.js';
 import type { TanhShape } from '../circuit/activation-shape.js';
 import { packagePath } from '../util/paths.js';
 import { callWorker, createEngine, type RelaxEngine, WorkerEngine } from './engine.js';
-import type { RelaxSpec, TransientOptions } from '../circuit/analysis.js';
+import { HESSIAN_FLOOR, type RelaxSpec, type TransientOptions } from '../circuit/analysis.js';
 import { emptyStats, type RelaxStats, residuals } from './relax.js';
 import { CHIP_VECTORS, CTX, MAX_PAGES, PAGE, type WasmJob, type WasmLayout, wasmLayout } from './wasm-layout.js';
 import type { CircuitModel } from '../dynamics/circuit.js';
@@ -160,6 +160,7 @@ function writeConstants(mem: ArrayBuffer | SharedArrayBuffer, ctx: number): void
   v(CTX.V_TWO, 2);
   v(CTX.V_TEN, 10);
   v(CTX.V_FIFTH, 0.2);
+  v(CTX.V_HFLOOR, HESSIAN_FLOOR);
   v(CTX.V_ZERO, 0);
   // exp clamp: 2^n must stay a normal float (n in [-115, 127]; MAGIC's mantissa holds n + 127).
   v(CTX.V_EXPLO, -80);
@@ -405,6 +406,7 @@ export class WasmEngine implements RelaxEngine {
     const ints: [number, number][] = [
       [CTX.NX, nx], [CTX.N1, n1], [CTX.N2, n2], [CTX.N, N], [CTX.PA1, L.pa1], [CTX.PA2, L.pa2],
       [CTX.BA1, L.ba1], [CTX.BA2, L.ba2], [CTX.CLAMPX, ph.clampX ? 1 : 0], [CTX.STRIDE, L.stride], [CTX.M, L.m],
+      [CTX.PRECOND, spec.method === 'equilibrium' && spec.equilibrium.precondition === 'diag_hessian' ? 1 : 0],
     ];
     for (const [o, v] of ints) i32[(c + o) >> 2] = v;
     for (const [name, o] of Object.entries(L.slot)) i32[(c + CTX[name as keyof typeof CTX]) >> 2] = o;
@@ -566,7 +568,7 @@ export class WasmEngine implements RelaxEngine {
     const chip = model.chip;
     // With source noise placement the nudge element's noise joins sigma per phase.
     if (model.ph !== ph) model.setPhase(ph);
-    const eq = { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0 };
+    const eq = { tol: 0, maxIter: 0, memory: 0, eta: 0, fallbackIter: 0, fallbackEps: 0, precondition: 'none' as const };
     // The shared writer fills constants, sizes, weights (the chip's forward and backward paths), state, anchors and targets.
     this.writeInputs(buf, L, chipBiases(model), d, s, { lambda: 0, betaKappa: ph.betaKappa, xt: ph.xt, xtarget: ph.xtarget, clampX: ph.clampX }, { method: 'paper', paper: { eps: 0, T: 0 }, equilibrium: eq }, B, model.w);
     const f = new Float32Array(buf);

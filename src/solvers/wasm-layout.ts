@@ -63,7 +63,7 @@ export function wasmLayout(d: Dims, B: number, m: number, threads: number): Wasm
     o = al64(o + 8 * Math.max(1, n));
   };
   f32('O_S', N); f32('O_XT', nx); f32('O_XG', nx); f32('O_G', N); f32('O_D', n1 + n2); f32('O_A', N);
-  f32('O_R', n1 + n2); f32('O_FP', N); f32('O_GMP', N); f32('O_BEST', N); f32('O_SPREV', N);
+  f32('O_R', n1 + n2); f32('O_H2', n1 + n2); f32('O_FP', N); f32('O_GMP', N); f32('O_BEST', N); f32('O_SPREV', N);
   f32('O_DF', Math.max(1, m) * N); f32('O_DG', Math.max(1, m) * N);
   f64('O_GRAM', m * m); f64('O_RHS', m); f64('O_SOLVE', m * m);
   // RES: f32 |g|^2, |s|^2, |s-g|^2, pad, f64 F, f64 sum of |terms of F|.
