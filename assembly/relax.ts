@@ -394,13 +394,14 @@ function grad(ctx: usize, slot: usize, update: i32): void {
   // diag_hessian: H2 (rho'') becomes P = 1/max(floor, 1 - rho'' a), read by `anderson`.
   const hp = !update && ld(ctx, C_PRECOND) != 0 ? slot + <usize>ld(ctx, O_H2) - (<usize>nx << 2) : 0;
   const floor = v128.load(c, V_HFLOOR);
+  const one = v128.load(c, V_ONE);
   for (; n < N; n += 4) {
     const o = <usize>n << 2;
     const h = v128.load(s + o);
     const av = v128.load(a + o);
     const f = f32x4.mul(v128.load(dd + o), av);
     const gv = f32x4.sub(h, f);
-    if (hp) v128.store(hp + o, f32x4.div(v128.load(c, V_ONE), f32x4.pmax(nmadd(v128.load(hp + o), av, v128.load(c, V_ONE)), floor)));
+    if (hp) v128.store(hp + o, f32x4.div(one, f32x4.pmax(nmadd(v128.load(hp + o), av, one), floor)));
     gs = madd(gv, gv, gs);
     ss = madd(h, h, ss);
     fs = madd(f, f, fs);
