@@ -7,7 +7,7 @@
  * C = 1/2 |alpha lambda (x - x_t) - u_t|^2 is the flow-matching error of the read-out
  * v = alpha lambda (x* - x_t).
  */
-import { accumulateEnergyParamGrad } from '../dynamics/network.js';
+import { accumulateLocalGrad } from './local-grad.js';
 import { type Dims, type Params, stateSize, zeroParams } from '../circuit/params.js';
 import { freeStart, nudgeTargets, type Phase } from '../circuit/phase.js';
 import type { RelaxEngine } from '../solvers/engine.js';
@@ -66,7 +66,7 @@ export async function gradepEstimate(
   const r1 = new Float64Array(d.n1);
   const r2 = new Float64Array(d.n2);
   const w = 1 / (2 * cfg.beta * B);
-  accumulateEnergyParamGrad(d, sPlus, 0, B, w, grads, r1, r2);
-  accumulateEnergyParamGrad(d, sMinus, 0, B, -w, grads, r1, r2);
+  accumulateLocalGrad(d, sPlus, B, w, grads, r1, r2);
+  accumulateLocalGrad(d, sMinus, B, -w, grads, r1, r2);
   return { grads, flowMse: mse, free, plus, minus, sFree, physical: null };
 }

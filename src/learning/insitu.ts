@@ -12,8 +12,8 @@ import { buildChip } from '../build/build.js';
 import { type Chip, drawProgramNoise, type ProgramNoise, programWeights } from '../chip/chip.js';
 import { dac, drawReadNoise, measure, nudgeDac } from '../chip/measure.js';
 import { CircuitModel } from '../dynamics/circuit.js';
-import { accumulateEnergyParamGrad, hiddenRho, type NeuronActivation } from '../dynamics/network.js';
-import { kernelInstance } from '../solvers/wasm-engine.js';
+import type { NeuronActivation } from '../dynamics/network.js';
+import { accumulateLocalGrad } from './local-grad.js';
 import type { TransientStats } from '../solvers/transient.js';
 import type { RelaxEngine } from '../solvers/engine.js';
 import type { GradientEstimate } from './estimate.js';
@@ -57,73 +57,8 @@ function localAccumulator(chip: Chip, d: Dims, B: number, beta: number) {
   const r1 = new Float64Array(d.n1);
   const r2 = new Float64Array(d.n2);
   const act = controllerActivation(chip);
-  const k = outerKernels();
-  const add = k ? (s: Float64Array, sign: 1 | -1) => outerAccumulate(k, d, s, B, sign * w, g, r1, r2, act) : (s: Float64Array, sign: 1 | -1) => accumulateEnergyParamGrad(d, s, 0, B, sign * w, g, r1, r2, act);
+  const add = (s: Float64Array, sign: 1 | -1) => accumulateLocalGrad(d, s, B, sign * w, g, r1, r2, act);
   return { g, add };
-}
-
-interface OuterKernels {
-  k: { outerSub(acc: number, k: number, v: number, B: number, rows: number, cols: number): void };
-  memory: WebAssembly.Memory;
-}
-
-/** This thread's instance of the outer-product kernel (assembly/outer.ts), or null without wasm. */
-let outer: OuterKernels | null | undefined;
-
-function outerKernels(): OuterKernels | null {
-  if (outer === undefined) {
-    const inst = kernelInstance(1);
-    outer = inst ? { k: inst.exports as unknown as OuterKernels['k'], memory: inst.memory } : null;
-  }
-  return outer;
-}
-
-/**
- * accumulateEnergyParamGrad(d, s, 0, B, w, g, r1, r2, act) with the weight sums in wasm: the
- * biases and the per-sample factors (w rho, taken exactly as there) here, the outer products by
- * outerSub, which subtracts the same products in the same order, so g is bit-identical. The
- * kernel's memory holds g's weights only during this synchronous call.
- */
-function outerAccumulate(o: OuterKernels, d: Dims, s: Float64Array, B: number, w: number, g: Params, r1: Float64Array, r2: Float64Array, act: NeuronActivation): void {
-  const { nx, n1, n2 } = d;
-  const N = stateSize(d);
-  const sizes = [n1 * nx, n2 * n1, B * nx, B * n1, B * n1, B * n2];
-  const at: number[] = [];
-  let p = 65536;
-  for (const n of sizes) {
-    at.push(p);
-    p += Math.ceil((8 * n) / 64) * 64;
-  }
-  const have = o.memory.buffer.byteLength;
-  if (p > have) o.memory.grow(Math.ceil((p - have) / 65536));
-  const buf = o.memory.buffer;
-  const [W0, W1, X, K1, R1, K2] = sizes.map((n, q) => new Float64Array(buf, at[q], n));
-  W0.set(g.W0);
-  W1.set(g.W1);
-  const tmp = new Float64Array(2);
-  for (let b = 0; b < B; b++) {
-    const off = b * N;
-    hiddenRho(d, s, off, act, r1, r2, tmp);
-    for (let j = 0; j < nx; j++) {
-      g.bx[j] -= w * s[off + j];
-      X[b * nx + j] = s[off + j];
-    }
-    for (let i = 0; i < n1; i++) {
-      const ri = w * r1[i];
-      g.b0[i] -= ri;
-      K1[b * n1 + i] = ri;
-      R1[b * n1 + i] = r1[i];
-    }
-    for (let k = 0; k < n2; k++) {
-      const rk = w * r2[k];
-      g.b1[k] -= rk;
-      K2[b * n2 + k] = rk;
-    }
-  }
-  o.k.outerSub(at[0], at[3], at[2], B, n1, nx);
-  o.k.outerSub(at[1], at[5], at[4], B, n2, n1);
-  g.W0.set(W0);
-  g.W1.set(W1);
 }
 
 /**
