@@ -79,6 +79,7 @@ function bandColour(hex: string, alpha: number): string {
 /** Datasets of a line chart: per series a shaded std band (two edges, the upper filled down to the lower) and its line. */
 export function lineDatasets(c: LineChartSpec, palette: string[]): object[] {
   const out: object[] = [];
+  const refDash = referenceDashes(c);
   c.series.forEach((s, i) => {
     const colour = s.reference ? '#555555' : palette[i % palette.length];
     const pts = (y: number[]) => s.x.map((x, j) => ({ x, y: y[j] }));
@@ -91,22 +92,31 @@ export function lineDatasets(c: LineChartSpec, palette: string[]): object[] {
       out.push({ ...band, label: '', data: pts(lo), fill: false });
       out.push({ ...band, label: '', data: pts(s.y.map((y, j) => y + Math.abs(err[j]))), fill: '-1' });
     }
-    const dash = s.reference ? [10, 6] : i >= palette.length ? [8, 4] : [];
+    const dash = s.reference ? refDash[i] : i >= palette.length ? [8, 4] : [];
     const radius = s.reference || s.x.length > 60 ? 0 : 3;
     out.push({ label: s.label, data: pts(s.y), borderColor: colour, backgroundColor: colour, borderWidth: 2.5, borderDash: dash, pointRadius: radius, fill: false, tension: 0 });
   });
   return out;
 }
 
+/** Dash pattern of each reference series (by series index): several references stay distinguishable in grey. */
+export function referenceDashes(c: LineChartSpec): number[][] {
+  const patterns = [[10, 6], [3, 4], [16, 4, 3, 4]];
+  let k = 0;
+  return c.series.map((s) => (s.reference ? patterns[k++ % patterns.length] : []));
+}
+
 /** Datasets of a categorical chart: per series a dot per category and a thin bar from mean - std to mean + std; no lines. */
 export function categoryDatasets(c: LineChartSpec, palette: string[]): object[] {
   const n = (c.categories ?? []).length;
   const out: object[] = [];
+  const refDash = referenceDashes(c);
   c.series.forEach((s, i) => {
     const colour = s.reference ? '#555555' : palette[i % palette.length];
     const at = (f: (j: number) => unknown) => Array.from({ length: n }, (_, k) => (s.x.indexOf(k) >= 0 ? f(s.x.indexOf(k)) : null));
     if (s.reference) {
-      out.push({ type: 'line', label: s.label, data: Array.from({ length: n }, () => s.y[0]), borderColor: colour, backgroundColor: colour, borderDash: [10, 6], borderWidth: 2, pointRadius: 0 });
+      // A level across all categories (one category: a point, so it still shows).
+      out.push({ type: 'line', label: s.label, data: Array.from({ length: n }, () => s.y[0]), borderColor: colour, backgroundColor: colour, borderDash: refDash[i], borderWidth: 2, pointRadius: n > 1 ? 0 : 4, pointStyle: 'line' });
       return;
     }
     out.push({ type: 'line', label: s.label, data: at((j) => s.y[j]), showLine: false, borderColor: colour, backgroundColor: colour, pointRadius: 6, pointHoverRadius: 8 });
@@ -157,7 +167,7 @@ export function chartConfig(c: LineChartSpec, style: ChartStyle): ChartConfigura
 }
 
 /** The functions above as browser source, for index.html (the page calls chartConfig). */
-export const CHART_JS_SOURCE = [siTick, axisUnit, tickFormat, bandColour, lineDatasets, categoryDatasets, stackedDatasets, chartConfig].map(String).join('\n');
+export const CHART_JS_SOURCE = [siTick, axisUnit, tickFormat, bandColour, referenceDashes, lineDatasets, categoryDatasets, stackedDatasets, chartConfig].map(String).join('\n');
 
 /** Whether positive values span more than a decade (they are then drawn on a log axis). */
 export function spansDecade(values: number[]): boolean {
