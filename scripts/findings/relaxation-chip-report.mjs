@@ -5,7 +5,11 @@
  * hidden relaxation per velocity evaluation t_free and the horizon t1 varied). Run after
  * `npm run build` (it reads dist/):
  *
- *   node scripts/findings/relaxation-chip-report.mjs RUN_DIR OUT_DIR
+ *   node scripts/findings/relaxation-chip-report.mjs RUN_DIR OUT_DIR [IDEAL_DIR PAPER_QUALITY]
+ *
+ * With IDEAL_DIR (seed<k>/eval.json: the ideal network trained at the in-situ budget, sampled
+ * at t1 = 1) and PAPER_QUALITY (reports/paper/quality.json: real digits' reference row) the
+ * figures get both as reference lines.
  *
  * Per (t_free, t1): sample quality (mean over chips, 95% Student-t interval), per-class
  * frequencies, physical time per sample, the measured resistive energy per sample and the cost
@@ -13,7 +17,7 @@
  * resistive), paired differences against t_free 30 ns (the training setting) at the same t1.
  * Writes OUT_DIR/README-tables.md, OUT_DIR/summary.json and two figures.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanInterval } from '../../dist/metrics/intervals.js';
 import { costBreakdown, countOps } from '../../dist/metrics/cost.js';
@@ -22,7 +26,7 @@ import { loadCircuit } from '../../dist/circuit/spec.js';
 import { lineChartPng } from '../../dist/report/figures.js';
 import { writeFileAtomic } from '../../dist/util/atomic.js';
 
-const [runDir, outDir] = process.argv.slice(2);
+const [runDir, outDir, idealDir, paperQuality] = process.argv.slice(2);
 if (!outDir) {
   console.error('usage: node scripts/findings/relaxation-chip-report.mjs RUN_DIR OUT_DIR');
   process.exit(2);
@@ -96,5 +100,11 @@ for (const [key, label, file] of [['fd_inf', 'FD_inf (lower is better)', 'fd_inf
     const ps = points.filter((p) => p.t1 === t1);
     return { label: `t1 = ${t1} (mean over ${ps[0].chips.length} chips, 95% t interval)`, x: ps.map((p) => p.t_free_s), y: ps.map((p) => p.metrics[key].mean), yErr: ps.map((p) => (p.metrics[key].hi ?? p.metrics[key].mean) - p.metrics[key].mean) };
   });
+  const xs = [...new Set(points.map((p) => p.t_free_s))].sort((a, b) => a - b);
+  const ideal = [];
+  for (let k = 0; idealDir && existsSync(join(idealDir, `seed${k}`, 'eval.json')); k++) ideal.push(JSON.parse(readFileSync(join(idealDir, `seed${k}`, 'eval.json'), 'utf8')).metrics[key]);
+  if (ideal.length) series.push({ label: `ideal network, same training budget, t1 = 1 (mean of ${ideal.length})`, x: xs, y: xs.map(() => meanInterval(ideal).mean), reference: true });
+  const real = paperQuality ? JSON.parse(readFileSync(paperQuality, 'utf8')).reference?.real?.[key] : undefined;
+  if (typeof real === 'number') series.push({ label: 'real held-out digits (n = 1000)', x: xs, y: xs.map(() => real), reference: true });
   writeFileSync(join(outDir, file), lineChartPng({ title: `In-situ-trained ReRAM chips generating with longer relaxation per evaluation: ${key === 'fd_inf' ? 'FD_inf' : 'recognisability'}`, xLabel: 'hidden relaxation per velocity evaluation t_free (s)', yLabel: label, series, logX: true, width: 900, height: 520 }));
 }
