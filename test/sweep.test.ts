@@ -18,7 +18,7 @@ import { DEFAULT_EQUILIBRIUM } from '../src/circuit/analysis.js';
 import { initParams } from '../src/learning/init.js';
 import { PAPER_DIMS } from '../src/circuit/params.js';
 import { defaultReportDir } from '../src/cli/commands/report.js';
-import { FAST_FLAGSHIPS, FLAGSHIPS, runFlagship } from './helpers/flagship.js';
+import { FAST_FLAGSHIPS, FINDINGS, FLAGSHIPS, runFlagship } from './helpers/flagship.js';
 
 const CLI = packagePath('dist', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'gradep-sweep-'));
@@ -440,4 +440,18 @@ describe('the flagship sweeps', () => {
   });
   // One here; the rest in test/slow/flagship-sweeps.test.ts (npm run test:slow).
   for (const f of FAST_FLAGSHIPS) it(`${f} runs with --quick and reports`, () => runFlagship(dir, f));
+  // The findings' standard (issue 17): at least 4 chips, 1000 samples where samples are drawn, in-situ runs of 2000 steps at batch 256.
+  it('experiments/findings/*.json hold the findings standard, and their quick budgets load', () => {
+    expect(FINDINGS.length).toBeGreaterThanOrEqual(7);
+    for (const f of FINDINGS) {
+      const path = packagePath('experiments', f);
+      const s = loadSweep(path);
+      expect(s.chip_seeds.length, f).toBeGreaterThanOrEqual(4);
+      const pts = sweepPoints(s, f);
+      if (pts.some((p) => p.action !== 'gradient')) expect(s.samples, f).toBe(1000);
+      if (pts.some((p) => p.action === 'insitu')) expect([s.steps, s.batch], f).toEqual([2000, 256]);
+      expect(sweepPoints(loadSweep(path, { quick: true }), f).length, f).toBeGreaterThanOrEqual(1);
+    }
+  });
+  it('findings/insitu-reram.json runs with --quick (in situ, transfer, fine-tune) and reports', () => runFlagship(dir, join('findings', 'insitu-reram.json')));
 });

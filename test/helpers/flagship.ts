@@ -14,9 +14,14 @@ export const FLAGSHIPS = readdirSync(packagePath('experiments')).filter((f) => f
  */
 export const FAST_FLAGSHIPS = ['sweep-nudge-settling.json'];
 
+/** The issue-17 findings sweeps (experiments/findings/*.json), as paths relative to experiments/. */
+export const FINDINGS = readdirSync(packagePath('experiments', 'findings'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => join('findings', f));
+
 export function runFlagship(dir: string, f: string): void {
   const gradep = (...args: string[]) => spawnSync(process.execPath, [packagePath('dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', cwd: dir, timeout: 170_000, maxBuffer: 64 * 1024 * 1024 });
-  const out = join(dir, `flagship-${f}`);
+  const out = join(dir, `flagship-${f.replace(/\//g, '-')}`);
   const lines = () => readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');
   const r = gradep('sweep', packagePath('experiments', f), '--quick', '--out', out, '--json');
   expect(r.status, r.stderr).toBe(0);
