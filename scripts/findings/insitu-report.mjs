@@ -19,6 +19,7 @@ import { meanInterval } from '../../dist/metrics/intervals.js';
 import { convergence } from '../../dist/metrics/convergence.js';
 import { lineChartPng } from '../../dist/report/figures.js';
 import { writeFileAtomic } from '../../dist/util/atomic.js';
+import { classTv, fmtInterval as fmt } from './common.mjs';
 
 const [sweepDir, idealDir, paperQuality, outDir] = process.argv.slice(2);
 if (!outDir) {
@@ -27,8 +28,6 @@ if (!outDir) {
 }
 const readJsonl = (p) => readFileSync(p, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
-/** Total-variation distance of the class frequencies from uniform (the data's 10% each). */
-const classTv = (f) => (Array.isArray(f) && f.length === 10 ? 0.5 * f.reduce((a, x) => a + Math.abs(x - 0.1), 0) : undefined);
 
 /** One condition's runs: per chip, the quality metrics, its loss log (or null) and costs. */
 function sweepRuns(action) {
@@ -69,7 +68,6 @@ const METRICS = [
   ['class_tv', 'class imbalance: total variation from uniform, 0.5 sum |f_d - 0.1| (0: balanced)'],
 ];
 const iv = (vals) => (vals.length ? meanInterval(vals) : null);
-const fmt = (i, d = 3) => (i === null ? '-' : i.lo === null ? `${i.mean.toPrecision(d)} (n = 1)` : `${i.mean.toPrecision(d)} [${i.lo.toPrecision(d)}, ${i.hi.toPrecision(d)}]`);
 const tailMse = (log) => mean(log.slice(-Math.max(1, Math.ceil(0.1 * log.length))).map((r) => r.flow_mse));
 
 const summary = { conditions: {}, paired: {}, reference: {} };

@@ -25,6 +25,7 @@ import { dimsOfCircuit } from '../../dist/build/build.js';
 import { loadCircuit } from '../../dist/circuit/spec.js';
 import { lineChartPng } from '../../dist/report/figures.js';
 import { writeFileAtomic } from '../../dist/util/atomic.js';
+import { classTv, fmtInterval as fmt } from './common.mjs';
 
 const [runDir, outDir, idealDir, paperQuality] = process.argv.slice(2);
 if (!outDir) {
@@ -32,8 +33,6 @@ if (!outDir) {
   process.exit(2);
 }
 const rows = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
-const classTv = (f) => 0.5 * f.reduce((a, x) => a + Math.abs(x - 0.1), 0);
-const fmt = (i, d = 3) => (i.lo === null ? `${i.mean.toPrecision(d)} (n = 1)` : `${i.mean.toPrecision(d)} [${i.lo.toPrecision(d)}, ${i.hi.toPrecision(d)}]`);
 
 /** Total cost per generated sample (J) of one run, as the sweep report's chip points: resistive measured, the rest counted. */
 function sampleCost(r) {

@@ -10,7 +10,7 @@
  * OUT_DIR/results.json (one row per run); a run whose eval.json exists is skipped (resumable).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,10 +26,7 @@ if (!sweepDir || !outDir || !(n >= 10)) {
 const RELAX = [['10 ns', '2 ns', 10e-9], ['30 ns', '5 ns', 30e-9], ['100 ns', '5 ns', 100e-9]];
 const T1 = [1.0, 1.5];
 const cli = join(root, 'dist', 'cli', 'main.js');
-const writeAtomic = (file, text) => {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
-};
+const { writeFileAtomic: writeAtomic } = await import(join(root, 'dist', 'util', 'atomic.js'));
 
 const meta = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8'));
 const spec = typeof meta.spec === 'string' ? JSON.parse(meta.spec) : meta.spec;
